@@ -1,0 +1,89 @@
+"""What citeqa returns: answers quoted verbatim from documents, with their citations."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+NO_ANSWER = "The documents don't say."
+
+
+@dataclass(frozen=True)
+class Span:
+    """``text`` is exactly ``document.text[start:end]`` of the document ``document_id``."""
+
+    document_id: str
+    title: str
+    start: int
+    end: int
+    text: str
+    page: int | None = None
+
+
+@dataclass(frozen=True)
+class Citation:
+    """One candidate answer: the quoted answer span, the sentence that supports it, and a confidence."""
+
+    answer: Span
+    sentence: Span
+    score: float
+
+    @property
+    def document_id(self) -> str:
+        return self.answer.document_id
+
+    @property
+    def title(self) -> str:
+        return self.answer.title
+
+    @property
+    def start(self) -> int:
+        return self.answer.start
+
+    @property
+    def end(self) -> int:
+        return self.answer.end
+
+    @property
+    def quote(self) -> str:
+        return self.answer.text
+
+    @property
+    def page(self) -> int | None:
+        return self.answer.page
+
+
+@dataclass(frozen=True)
+class Passage:
+    """A retrieved chunk with its fused retrieval score and the two scores it was fused from."""
+
+    span: Span
+    score: float
+    dense_score: float
+    bm25_score: float
+
+
+@dataclass(frozen=True)
+class Answer:
+    question: str
+    text: str
+    answered: bool
+    score: float
+    citations: tuple[Citation, ...] = ()
+    passages: tuple[Passage, ...] = ()
+    # The question as asked of the documents after earlier turns were folded in.
+    standalone_question: str = ""
+    message: str = ""
+    timings_ms: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        for citation, raw in zip(self.citations, data["citations"], strict=True):
+            raw.update(
+                document_id=citation.document_id,
+                title=citation.title,
+                start=citation.start,
+                end=citation.end,
+                quote=citation.quote,
+            )
+        return data

@@ -1,0 +1,164 @@
+"""The Gradio chat: answers with their quotes highlighted in context, sources beside them."""
+
+from __future__ import annotations
+
+import html
+import os
+from pathlib import Path
+from typing import Any
+
+from citeqa.answers import Answer, Citation, Passage
+from citeqa.conversation import Turn
+from citeqa.pipeline import QA, QuestionError
+
+EXAMPLES = [
+    "Who hosted the US-Japan Space Engagement Talks?",
+    "When was U.S. Space Forces Korea activated?",
+    "What is the name of the Space Force line of effort that drives collaboration with allies?",
+]
+
+CSS = """
+mark { background: #ffe58a; color: inherit; padding: 0 .1em; border-radius: .2em; }
+.citeqa-passage { border-left: 3px solid #ccc; padding: .3em .6em; margin: .5em 0; font-size: .92em; }
+.citeqa-passage.cited { border-color: #e0a800; }
+.citeqa-meta { color: #666; font-size: .85em; }
+"""
+
+
+def _highlight(text: str, start: int, end: int) -> str:
+    """``text`` as safe HTML with ``text[start:end]`` marked; document text is never trusted as markup."""
+    start, end = max(0, start), min(len(text), end)
+    return f"{html.escape(text[:start])}<mark>{html.escape(text[start:end])}</mark>{html.escape(text[end:])}"
+
+
+def _location(citation: Citation) -> str:
+    page = f", page {citation.page}" if citation.page else ""
+    return f"{html.escape(citation.document_id)}{page}, characters {citation.start}–{citation.end}"
+
+
+def render_answer(answer: Answer) -> str:
+    notice = f"<p><em>{html.escape(answer.message)}</em></p>\n\n" if answer.message else ""
+    if not answer.answered:
+        nearest = "".join(
+            f"<li>{html.escape(p.span.title)}: “{html.escape(p.span.text[:200])}…”</li>" for p in answer.passages[:3]
+        )
+        return f"{notice}<strong>{html.escape(answer.text)}</strong><p>Nearest passages:</p><ul>{nearest}</ul>"
+    best = answer.citations[0]
+    sentence = best.sentence
+    quote = _highlight(sentence.text, best.start - sentence.start, best.end - sentence.start)
+    sources = "".join(
+        f"<li><strong>{html.escape(c.title)}</strong> — {_location(c)} · score {c.score:.2f}"
+        f"{'' if i == 0 else ' · “' + html.escape(c.quote) + '”'}</li>"
+        for i, c in enumerate(answer.citations)
+    )
+    return (
+        f"{notice}<p><strong>{html.escape(answer.text)}</strong></p><blockquote>{quote}</blockquote><ol>{sources}</ol>"
+    )
+
+
+def render_passages(answer: Answer | None) -> str:
+    if answer is None or not answer.passages:
+        return "<p class='citeqa-meta'>Retrieved passages appear here.</p>"
+    cited = {(c.document_id, c.start, c.end) for c in answer.citations}
+    blocks = []
+    for rank, passage in enumerate(answer.passages, start=1):
+        blocks.append(_render_passage(rank, passage, cited))
+    return "".join(blocks)
+
+
+def _render_passage(rank: int, passage: Passage, cited: set[tuple[str, int, int]]) -> str:
+    span = passage.span
+    inside = [(s, e) for d, s, e in cited if d == span.document_id and span.start <= s and e <= span.end]
+    body = (
+        _highlight(span.text, inside[0][0] - span.start, inside[0][1] - span.start)
+        if inside
+        else html.escape(span.text)
+    )
+    meta = (
+        f"#{rank} · {html.escape(span.title)} ({html.escape(span.document_id)}, characters {span.start}–{span.end})"
+        f" · score {passage.score:.2f} (dense {passage.dense_score:.2f}, BM25 {passage.bm25_score:.1f})"
+    )
+    css = "citeqa-passage cited" if inside else "citeqa-passage"
+    return f"<div class='{css}'><div class='citeqa-meta'>{meta}</div>{body}</div>"
+
+
+def build_app(qa: QA) -> Any:
+    import gradio as gr
+
+    def respond(message: str, chat: list[dict[str, str]], turns: list[Turn]) -> tuple[Any, ...]:
+        chat = list(chat or [])
+        try:
+            answer = qa.ask(message, turns)
+        except QuestionError as error:
+            chat += [
+                {"role": "user", "content": html.escape(message or "")},
+                {"role": "assistant", "content": html.escape(str(error))},
+            ]
+            return chat, turns, render_passages(None), ""
+        chat += [
+            {"role": "user", "content": html.escape(message)},
+            {"role": "assistant", "content": render_answer(answer)},
+        ]
+        turns = [*turns, Turn(message, answer.text if answer.answered else None)]
+        return chat, turns, render_passages(answer), ""
+
+    def clear() -> tuple[Any, ...]:
+        return [], [], render_passages(None), ""
+
+    with gr.Blocks(title="citeqa", analytics_enabled=False) as demo:
+        turns = gr.State([])
+        gr.Markdown("## citeqa\nAsk your documents. Every answer is a quote, with where it comes from.")
+        with gr.Row():
+            with gr.Column(scale=3):
+                chatbot = gr.Chatbot(label="Conversation", height=480, sanitize_html=True, feedback_options=None)
+                question = gr.Textbox(
+                    label="Question",
+                    placeholder="Ask a question about the documents…",
+                    autofocus=True,
+                    max_length=qa.settings.answer.max_question_chars * 50,
+                )
+                with gr.Row():
+                    ask_button = gr.Button("Ask", variant="primary")
+                    clear_button = gr.Button("Clear conversation")
+                gr.Examples(EXAMPLES, inputs=question)
+            with gr.Column(scale=2):
+                with gr.Accordion("Retrieved passages", open=True):
+                    passages = gr.HTML(render_passages(None))
+                gr.Markdown("**Documents:** " + ", ".join(html.escape(d.title) for d in qa.documents.values()))
+        outputs = [chatbot, turns, passages, question]
+        question.submit(respond, [question, chatbot, turns], outputs, api_name="ask")
+        ask_button.click(respond, [question, chatbot, turns], outputs, api_visibility="private")
+        clear_button.click(clear, None, outputs, api_visibility="private")
+    return demo
+
+
+def _offline_theme() -> Any:
+    import gradio as gr
+
+    # The default theme pulls fonts from a web font service; system fonts keep the page offline.
+    return gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+
+
+def launch(
+    qa: QA, *, host: str = "127.0.0.1", port: int = 7860, corpus_dir: Path | None = None, block: bool = True
+) -> Any:
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
+    demo = build_app(qa)
+    demo.queue(default_concurrency_limit=8)
+    _, local_url, _ = demo.launch(
+        server_name=host,
+        server_port=port or None,
+        share=False,
+        prevent_thread_lock=True,
+        quiet=True,
+        theme=_offline_theme(),
+        css=CSS,
+        footer_links=[],
+        ssr_mode=False,
+        pwa=False,
+        mcp_server=False,
+    )
+    print(f"citeqa chat on {local_url} ({len(qa.documents)} documents)", flush=True)
+    if block:
+        demo.block_thread()
+    return demo

@@ -1,0 +1,84 @@
+"""Sentence-aware chunks that remember exactly where they come from."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from citeqa.config import ChunkSettings
+from citeqa.documents import Document
+from citeqa.sentences import split_sentences
+
+TokenCounter = Callable[[Sequence[str]], list[int]]
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """``document.text[start:end]`` of the document named ``document_id``."""
+
+    document_id: str
+    start: int
+    end: int
+
+
+def index_text(document: Document, chunk: Chunk, settings: ChunkSettings) -> str:
+    """What retrieval sees of a chunk: its text, after the document title when so configured."""
+    text = document.text[chunk.start : chunk.end]
+    return f"{document.title}\n{text}" if settings.title_prefix and document.title else text
+
+
+class Chunker:
+    """Packs whole sentences into chunks of at most ``max_tokens`` word pieces, overlapping by sentences."""
+
+    def __init__(self, settings: ChunkSettings, count_tokens: TokenCounter) -> None:
+        self.settings = settings
+        self._count_tokens = count_tokens
+
+    def run(self, document: Document) -> list[Chunk]:
+        sentences = self._fitting_sentences(document.text, split_sentences(document.text))
+        if not sentences:
+            return []
+        lengths = self._count_tokens([document.text[s:e] for s, e in sentences])
+        chunks: list[Chunk] = []
+        first = 0
+        while first < len(sentences):
+            last, total = first, lengths[first]
+            while last + 1 < len(sentences) and total + lengths[last + 1] <= self.settings.max_tokens:
+                last += 1
+                total += lengths[last]
+            chunks.append(Chunk(document.id, sentences[first][0], sentences[last][1]))
+            if last + 1 >= len(sentences):
+                break
+            first = max(first + 1, last + 1 - self.settings.overlap_sentences)
+        return chunks
+
+    def _fitting_sentences(self, text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """Split any sentence longer than the budget at word boundaries, so no chunk overflows the model."""
+        lengths = self._count_tokens([text[s:e] for s, e in sentences]) if sentences else []
+        fitted: list[tuple[int, int]] = []
+        for (start, end), length in zip(sentences, lengths, strict=True):
+            if length <= self.settings.max_tokens:
+                fitted.append((start, end))
+                continue
+            # Word pieces per word rarely exceed 2, so half the budget in words is a safe piece size.
+            words_per_piece = max(1, self.settings.max_tokens // 2)
+            word_spans = _word_spans(text, start, end)
+            for i in range(0, len(word_spans), words_per_piece):
+                piece = word_spans[i : i + words_per_piece]
+                fitted.append((piece[0][0], piece[-1][1]))
+        return fitted
+
+
+def _word_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:
+    spans: list[tuple[int, int]] = []
+    i = start
+    while i < end:
+        while i < end and text[i].isspace():
+            i += 1
+        j = i
+        while j < end and not text[j].isspace():
+            j += 1
+        if j > i:
+            spans.append((i, j))
+        i = j
+    return spans

@@ -1,0 +1,170 @@
+"""The ``citeqa`` command line: index, ask, chat, eval, train-reader."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from citeqa.config import AnswererName, Settings
+from citeqa.documents import load_directory
+from citeqa.pipeline import QA, EmptyCorpusError, QuestionError, with_answerer
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited, extractive answers from your documents.")
+
+Corpus = Annotated[Path, typer.Option("--corpus", "-c", help="Folder of .txt/.md/.html/.pdf documents.")]
+IndexDir = Annotated[
+    Path | None, typer.Option("--index-dir", help="Where the index lives (default: embeddings/ beside the corpus).")
+]
+
+
+def _open(corpus: Path, index_dir: Path | None, settings: Settings | None = None) -> QA:
+    try:
+        return QA.from_directory(corpus, index_dir=index_dir, settings=settings)
+    except (EmptyCorpusError, FileNotFoundError) as error:
+        typer.secho(f"error: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+
+
+@app.callback()
+def _logging(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s: %(message)s")
+    for noisy in ("transformers", "sentence_transformers", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.ERROR)
+
+
+@app.command()
+def index(
+    corpus: Annotated[Path, typer.Argument(help="Folder of documents.")] = Path("docs_corpus"),
+    index_dir: IndexDir = None,
+) -> None:
+    """Build or update the index of CORPUS (only new or changed documents are embedded)."""
+    qa = _open(corpus, index_dir)
+    stats = qa.build
+    typer.echo(
+        f"{len(qa.documents)} documents, {len(qa.index.chunks)} chunks: {stats.documents_embedded} embedded, "
+        f"{stats.documents_reused} unchanged, {stats.documents_dropped} dropped ({stats.seconds:.1f} s)."
+    )
+    for skipped in qa.skipped:
+        typer.secho(f"skipped {skipped.path}: {skipped.reason}", fg="yellow", err=True)
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    corpus: Corpus = Path("docs_corpus"),
+    index_dir: IndexDir = None,
+    history: Annotated[
+        list[str] | None, typer.Option("--history", help="An earlier question (repeat, oldest first).")
+    ] = None,
+    answerer: Annotated[str | None, typer.Option(help="reader or heuristic.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+) -> None:
+    """Answer QUESTION with a quote from the documents and its citation."""
+    qa = _open(corpus, index_dir)
+    try:
+        answer = qa.ask(question, history or [], answerer=_answerer(answerer))
+    except QuestionError as error:
+        typer.secho(f"error: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
+    if as_json:
+        typer.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
+        return
+    if answer.message:
+        typer.secho(answer.message, fg="yellow", err=True)
+    typer.secho(answer.text, bold=True)
+    for number, citation in enumerate(answer.citations, start=1):
+        page = f", page {citation.page}" if citation.page else ""
+        typer.echo(
+            f"  [{number}] {citation.title} ({citation.document_id}{page}, characters "
+            f"{citation.start}–{citation.end}), score {citation.score:.2f}"
+        )
+        typer.echo(f"      “{citation.answer.text}” in: {citation.sentence.text}")
+    if not answer.answered:
+        typer.echo("Nearest passages:")
+        for passage in answer.passages[:3]:
+            typer.echo(f"  - {passage.span.title}: {passage.span.text[:160]}…")
+
+
+@app.command()
+def chat(
+    corpus: Corpus = Path("docs_corpus"),
+    index_dir: IndexDir = None,
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 7860,
+) -> None:
+    """Open the chat in the browser."""
+    from citeqa.app import launch
+
+    qa = _open(corpus, index_dir)
+    launch(qa, host=host, port=port, corpus_dir=corpus)
+
+
+@app.command("eval")
+def evaluate_command(
+    file: Annotated[
+        Path, typer.Argument(help="Our JSONL question set, or a SQuAD JSON file (its contexts become the corpus).")
+    ],
+    corpus: Corpus = Path("docs_corpus"),
+    index_dir: IndexDir = None,
+    answerer: Annotated[
+        list[str] | None, typer.Option(help="Answerer(s) to score: reader, heuristic (repeat for both).")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the JSON and Markdown reports.")] = Path("eval-results"),
+    limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+) -> None:
+    """Score the system on a question set: EM/F1, abstention, retrieval, citations, latency."""
+    from citeqa.datasets import load_question_set
+    from citeqa.evaluation import evaluate, markdown, write_report
+
+    question_set = load_question_set(file)
+    if limit:
+        question_set.questions = question_set.questions[:limit]
+    if question_set.documents is not None:
+        store = index_dir or Path("embeddings") / f"eval-{question_set.name}"
+        qa = QA.from_documents(question_set.documents, index_dir=store)
+    else:
+        qa = _open(corpus, index_dir)
+    names = [_answerer(a) or "reader" for a in (answerer or [Settings().answer.answerer])]
+    report = evaluate(qa, question_set, names)
+    typer.echo(markdown(report))
+    json_path, md_path = write_report(report, out)
+    typer.echo(f"Wrote {json_path} and {md_path}")
+
+
+@app.command("train-reader")
+def train_reader(
+    args: Annotated[list[str] | None, typer.Argument(help="Options of the training script.")] = None,
+) -> None:
+    """Train citeqa's extractive reader (see ``citeqa train-reader -- --help``)."""
+    from citeqa.train_reader import main
+
+    raise typer.Exit(main(args or []))
+
+
+@app.command()
+def documents(corpus: Annotated[Path, typer.Argument()] = Path("docs_corpus")) -> None:
+    """List the documents citeqa can read in CORPUS, and the files it skips."""
+    loaded = load_directory(corpus)
+    for document in loaded.documents:
+        typer.echo(f"{document.id}\t{document.title}\t{len(document.text):,} characters")
+    for skipped in loaded.skipped:
+        typer.secho(f"skipped {skipped.path}: {skipped.reason}", fg="yellow", err=True)
+
+
+def _answerer(name: str | None) -> AnswererName | None:
+    if name is None:
+        return None
+    if name not in ("reader", "heuristic"):
+        raise typer.BadParameter(f"unknown answerer {name!r}; use reader or heuristic")
+    return name  # type: ignore[return-value]
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["app", "main", "with_answerer"]

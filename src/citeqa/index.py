@@ -1,0 +1,233 @@
+"""The persisted index: chunk table + FAISS vectors + manifest, updated incrementally and atomically.
+
+Layout of the index folder (``embeddings/`` by default)::
+
+    manifest.json        the commit point: settings, one content hash per document, file checksums
+    gen-<id>/chunks.json the chunk table, row i = vector i
+    gen-<id>/vectors.faiss
+
+A build writes a new ``gen-*`` folder first and then atomically replaces ``manifest.json``; a build
+killed midway therefore leaves the previous generation, still named by the old manifest, usable.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import shutil
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import faiss
+import numpy as np
+from tqdm.auto import tqdm
+
+from citeqa.chunking import Chunk
+from citeqa.documents import Document
+
+logger = logging.getLogger(__name__)
+
+MANIFEST = "manifest.json"
+CHUNKS_FILE = "chunks.json"
+VECTORS_FILE = "vectors.faiss"
+FORMAT_VERSION = 1
+
+
+class CorruptIndex(RuntimeError):
+    """The stored index cannot be trusted; the message says what is wrong."""
+
+
+@dataclass
+class BuildStats:
+    documents_embedded: int = 0
+    documents_reused: int = 0
+    documents_dropped: int = 0
+    chunks_embedded: int = 0
+    seconds: float = 0.0
+
+    @property
+    def chunks_per_second(self) -> float:
+        return self.chunks_embedded / self.seconds if self.seconds > 0 else 0.0
+
+
+@dataclass
+class VectorIndex:
+    """Chunks and their unit vectors; row ``i`` of ``vectors`` embeds ``chunks[i]``."""
+
+    chunks: list[Chunk]
+    vectors: np.ndarray
+    faiss_index: faiss.Index = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.faiss_index = faiss.IndexFlatIP(self.vectors.shape[1])
+        if len(self.chunks):
+            self.faiss_index.add(self.vectors)
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Top ``k`` rows by cosine similarity: (scores, rows), best first; rows < 0 are padding."""
+        k = min(k, len(self.chunks))
+        if k == 0:
+            return np.zeros(0, dtype=np.float32), np.zeros(0, dtype=np.int64)
+        scores, rows = self.faiss_index.search(query.reshape(1, -1).astype(np.float32), k)
+        return scores[0], rows[0]
+
+
+class IndexStore:
+    """Reads and writes a :class:`VectorIndex` under one folder."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+
+    def load(self, fingerprint: dict[str, Any]) -> tuple[VectorIndex, dict[str, str]] | None:
+        """The stored index and its per-document hashes, or None when there is none or its settings differ.
+
+        Raises :class:`CorruptIndex` when files are missing, truncated or do not match their checksums.
+        """
+        manifest_path = self.directory / MANIFEST
+        if not manifest_path.exists():
+            return None
+        try:
+            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            generation = self.directory / manifest["generation"]
+            checksums: dict[str, str] = manifest["files"]
+            hashes: dict[str, str] = manifest["documents"]
+            if manifest.get("format") != FORMAT_VERSION or manifest.get("fingerprint") != fingerprint:
+                return None
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            raise CorruptIndex(f"{manifest_path} is unreadable ({error})") from error
+        for name, expected in checksums.items():
+            path = generation / name
+            if not path.exists():
+                raise CorruptIndex(f"{path} is missing")
+            if _sha256(path) != expected:
+                raise CorruptIndex(f"{path} does not match its checksum (truncated or modified)")
+        try:
+            rows = json.loads((generation / CHUNKS_FILE).read_text(encoding="utf-8"))
+            chunks = [Chunk(str(d), int(s), int(e)) for d, s, e in rows]
+            stored = faiss.read_index(str(generation / VECTORS_FILE))
+            vectors = stored.reconstruct_n(0, stored.ntotal) if stored.ntotal else np.zeros((0, stored.d), np.float32)
+        except (OSError, ValueError, RuntimeError) as error:
+            raise CorruptIndex(f"{generation} is unreadable ({error})") from error
+        if len(chunks) != len(vectors):
+            raise CorruptIndex(f"{generation}: {len(chunks)} chunks but {len(vectors)} vectors")
+        return VectorIndex(chunks, np.ascontiguousarray(vectors, dtype=np.float32)), hashes
+
+    def save(self, index: VectorIndex, hashes: dict[str, str], fingerprint: dict[str, Any]) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        name = f"gen-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:8]}"
+        staging = self.directory / f".{name}.tmp"
+        staging.mkdir()
+        chunk_rows = [[c.document_id, c.start, c.end] for c in index.chunks]
+        _write_synced(staging / CHUNKS_FILE, json.dumps(chunk_rows).encode("utf-8"))
+        faiss.write_index(index.faiss_index, str(staging / VECTORS_FILE))
+        _fsync(staging / VECTORS_FILE)
+        os.replace(staging, self.directory / name)
+        manifest = {
+            "format": FORMAT_VERSION,
+            "fingerprint": fingerprint,
+            "generation": name,
+            "index_type": "flat",
+            "dimension": int(index.vectors.shape[1]),
+            "chunks": len(index.chunks),
+            "documents": hashes,
+            "files": {n: _sha256(self.directory / name / n) for n in (CHUNKS_FILE, VECTORS_FILE)},
+            "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+        }
+        _write_synced(self.directory / f".{MANIFEST}.tmp", json.dumps(manifest, indent=2).encode("utf-8"))
+        os.replace(self.directory / f".{MANIFEST}.tmp", self.directory / MANIFEST)
+        self._remove_stale(keep=name)
+
+    def _remove_stale(self, keep: str) -> None:
+        for path in self.directory.iterdir():
+            stale_generation = path.name.startswith("gen-") and path.name != keep
+            if path.is_dir() and (stale_generation or path.name.endswith(".tmp")):
+                shutil.rmtree(path, ignore_errors=True)
+
+
+def update_index(
+    documents: Sequence[Document],
+    previous: tuple[VectorIndex, dict[str, str]] | None,
+    chunk: Callable[[Document], list[Chunk]],
+    text_of: Callable[[Document, Chunk], str],
+    embed: Callable[[list[str]], np.ndarray],
+    dimension: int,
+    *,
+    progress: bool = True,
+) -> tuple[VectorIndex, dict[str, str], BuildStats]:
+    """Bring ``previous`` up to date with ``documents``: only new or changed documents are embedded."""
+    started = time.perf_counter()
+    stats = BuildStats()
+    old_index, old_hashes = previous if previous else (None, {})
+    hashes = {d.id: d.content_hash for d in documents}
+    reusable = {doc_id for doc_id, h in hashes.items() if old_hashes.get(doc_id) == h}
+    stats.documents_dropped = len(set(old_hashes) - set(hashes))
+
+    kept_rows: dict[str, list[int]] = {}
+    if old_index is not None:
+        for row, c in enumerate(old_index.chunks):
+            if c.document_id in reusable:
+                kept_rows.setdefault(c.document_id, []).append(row)
+
+    fresh: dict[str, list[Chunk]] = {}
+    for document in documents:
+        if document.id not in reusable or document.id not in kept_rows:
+            fresh[document.id] = chunk(document)
+    by_id = {d.id: d for d in documents}
+    pending = [c for chunks in fresh.values() for c in chunks]
+    vectors_new = np.zeros((0, dimension), dtype=np.float32)
+    if pending:
+        batches = []
+        step = 256
+        with tqdm(total=len(pending), desc="Embedding chunks", unit="chunk", disable=not progress) as bar:
+            for i in range(0, len(pending), step):
+                batch = pending[i : i + step]
+                batches.append(embed([text_of(by_id[c.document_id], c) for c in batch]))
+                bar.update(len(batch))
+        vectors_new = np.concatenate(batches)
+
+    chunks: list[Chunk] = []
+    parts: list[np.ndarray] = []
+    new_row = 0
+    for document in documents:
+        if document.id in fresh:
+            count = len(fresh[document.id])
+            chunks.extend(fresh[document.id])
+            parts.append(vectors_new[new_row : new_row + count])
+            new_row += count
+            stats.documents_embedded += 1
+        else:
+            assert old_index is not None
+            rows = kept_rows[document.id]
+            chunks.extend(old_index.chunks[r] for r in rows)
+            parts.append(old_index.vectors[rows])
+            stats.documents_reused += 1
+    vectors = np.concatenate(parts) if parts else np.zeros((0, dimension), dtype=np.float32)
+    stats.chunks_embedded = len(pending)
+    stats.seconds = time.perf_counter() - started
+    return VectorIndex(chunks, np.ascontiguousarray(vectors, dtype=np.float32)), hashes, stats
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _write_synced(path: Path, data: bytes) -> None:
+    with path.open("wb") as handle:
+        handle.write(data)
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _fsync(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())

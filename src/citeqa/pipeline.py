@@ -1,0 +1,246 @@
+"""citeqa top to bottom: documents → chunks → index → retrieval → answer."""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from functools import cached_property
+from pathlib import Path
+from typing import Protocol
+
+from citeqa.answers import NO_ANSWER, Answer, Citation, Passage, Span
+from citeqa.chunking import Chunker, index_text
+from citeqa.config import AnswererName, Settings
+from citeqa.conversation import Turn, retrieval_query, standalone_question
+from citeqa.documents import Document, SkippedFile, load_directory
+from citeqa.embedding import Encoder
+from citeqa.index import BuildStats, CorruptIndex, IndexStore, VectorIndex, update_index
+from citeqa.lexical import BM25Index
+from citeqa.retrieval import HybridRetriever
+
+logger = logging.getLogger(__name__)
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+
+
+class QuestionError(ValueError):
+    """A question citeqa cannot ask; the message is meant for the person who typed it."""
+
+
+class EmptyCorpusError(ValueError):
+    """There is nothing to search."""
+
+
+class Answerer(Protocol):
+    def run(
+        self, question: str, passages: Sequence[Passage], documents: dict[str, Document], limit: int
+    ) -> list[Citation]: ...
+
+
+class QA:
+    """Ask questions of a corpus; every answer quotes a document and says where."""
+
+    def __init__(
+        self,
+        documents: Sequence[Document],
+        index: VectorIndex,
+        encoder: Encoder,
+        settings: Settings,
+        *,
+        skipped: Sequence[SkippedFile] = (),
+        build: BuildStats | None = None,
+    ) -> None:
+        if not documents:
+            raise EmptyCorpusError("the corpus has no readable documents (.txt, .md, .html, .pdf)")
+        self.settings = settings
+        self.documents = {d.id: d for d in documents}
+        self.index = index
+        self.encoder = encoder
+        self.skipped = list(skipped)
+        self.build = build or BuildStats()
+        self._lock = threading.Lock()
+        texts = [index_text(self.documents[c.document_id], c, settings.chunks) for c in index.chunks]
+        self.retriever = HybridRetriever(index, BM25Index(texts), encoder, settings.retrieval)
+
+    # --- construction -----------------------------------------------------------------------
+
+    @classmethod
+    def from_directory(
+        cls,
+        corpus: str | Path = "docs_corpus",
+        *,
+        index_dir: str | Path | None = None,
+        settings: Settings | None = None,
+        progress: bool = True,
+    ) -> QA:
+        """Load ``corpus`` and its index (``embeddings/`` beside it), rebuilding only what changed."""
+        corpus = Path(corpus)
+        settings = settings or Settings()
+        loaded = load_directory(corpus, max_bytes=settings.max_file_bytes)
+        if not loaded.documents:
+            names = ", ".join(s.path for s in loaded.skipped)
+            detail = f" (skipped: {names})" if names else ""
+            raise EmptyCorpusError(f"no readable documents in {corpus}{detail}")
+        index_dir = Path(index_dir) if index_dir is not None else corpus.parent / "embeddings"
+        return cls.from_documents(
+            loaded.documents, index_dir=index_dir, settings=settings, progress=progress, skipped=loaded.skipped
+        )
+
+    @classmethod
+    def from_documents(
+        cls,
+        documents: Sequence[Document],
+        *,
+        index_dir: str | Path | None = None,
+        settings: Settings | None = None,
+        progress: bool = True,
+        skipped: Sequence[SkippedFile] = (),
+    ) -> QA:
+        settings = settings or Settings()
+        if not documents:
+            raise EmptyCorpusError("the corpus has no documents")
+        encoder = Encoder(settings.model_dir, settings.encode_batch_size)
+        index, build = open_index(documents, encoder, settings, Path(index_dir) if index_dir else None, progress)
+        return cls(documents, index, encoder, settings, skipped=skipped, build=build)
+
+    # --- asking -----------------------------------------------------------------------------
+
+    @cached_property
+    def _answerers(self) -> dict[AnswererName, Answerer]:
+        from citeqa.heuristic import HeuristicAnswerer
+
+        answerers: dict[AnswererName, Answerer] = {
+            "heuristic": HeuristicAnswerer(self.encoder, self.retriever.bm25.tokenize)
+        }
+        try:
+            from citeqa.reading import ReaderAnswerer
+
+            answerers["reader"] = ReaderAnswerer()
+        except (ImportError, FileNotFoundError) as error:
+            logger.warning("trained reader unavailable (%s); using the heuristic answerer", error)
+        return answerers
+
+    def answerer(self, name: AnswererName | None = None) -> Answerer:
+        with self._lock:
+            answerers = self._answerers
+        name = name or self.settings.answer.answerer
+        return answerers.get(name) or answerers["heuristic"]
+
+    def retrieve(self, query: str, top_k: int | None = None, *, mode: str = "hybrid") -> list[Passage]:
+        passages = []
+        for hit in self.retriever.run(query, top_k, mode=mode):
+            chunk = self.index.chunks[hit.row]
+            passages.append(
+                Passage(self._span(chunk.document_id, chunk.start, chunk.end), hit.score, hit.dense, hit.bm25)
+            )
+        return passages
+
+    def ask(
+        self,
+        question: str,
+        history: Sequence[str | Turn] = (),
+        *,
+        answerer: AnswererName | None = None,
+        top_k: int | None = None,
+    ) -> Answer:
+        """Answer ``question`` with quotes from the documents, or say that they don't say."""
+        question, message = self._clean(question)
+        turns = self._resolve_history(history, answerer)
+        standalone = standalone_question(question, turns)
+        started = time.perf_counter()
+        passages = self.retrieve(retrieval_query(question, turns), max(top_k or 0, self.settings.answer.passages))
+        retrieved = time.perf_counter()
+        settings = self.settings.answer
+        citations = self.answerer(answerer).run(
+            standalone, passages[: settings.passages], self.documents, top_k or settings.max_candidates
+        )
+        citations = _deduplicate(citations)[: top_k or settings.max_candidates]
+        timings = {"retrieve": 1000 * (retrieved - started), "answer": 1000 * (time.perf_counter() - retrieved)}
+        best = citations[0].score if citations else 0.0
+        if best < settings.min_score:
+            return Answer(question, NO_ANSWER, False, best, (), tuple(passages), standalone, message, timings)
+        return Answer(
+            question, citations[0].quote, True, best, tuple(citations), tuple(passages), standalone, message, timings
+        )
+
+    # --- helpers ----------------------------------------------------------------------------
+
+    def _clean(self, question: str) -> tuple[str, str]:
+        if not isinstance(question, str):
+            raise QuestionError("the question must be text")
+        question = _CONTROL.sub(" ", question).strip()
+        if not question:
+            raise QuestionError("Please type a question.")
+        limit = self.settings.answer.max_question_chars
+        if len(question) > limit:
+            message = f"Your question was {len(question):,} characters long; only the first {limit:,} were used."
+            return question[:limit], message
+        return question, ""
+
+    def _resolve_history(self, history: Sequence[str | Turn], answerer: AnswererName | None) -> list[Turn]:
+        """Earlier turns given as bare questions are answered first, so pronouns can point at the answers."""
+        turns: list[Turn] = []
+        for item in history:
+            if isinstance(item, Turn):
+                turns.append(item)
+                continue
+            try:
+                earlier = self.ask(item, turns, answerer=answerer)
+            except QuestionError:
+                continue
+            turns.append(Turn(item, earlier.text if earlier.answered else None))
+        return turns
+
+    def _span(self, document_id: str, start: int, end: int) -> Span:
+        document = self.documents[document_id]
+        return Span(document_id, document.title, start, end, document.text[start:end], document.page_at(start))
+
+
+def open_index(
+    documents: Sequence[Document], encoder: Encoder, settings: Settings, index_dir: Path | None, progress: bool
+) -> tuple[VectorIndex, BuildStats]:
+    """Load the stored index when it matches, else bring it up to date and store it atomically."""
+    fingerprint = settings.index_fingerprint()
+    store = IndexStore(index_dir) if index_dir else None
+    previous = None
+    if store is not None:
+        try:
+            previous = store.load(fingerprint)
+        except CorruptIndex as error:
+            logger.warning("rebuilding the index: %s", error)
+    chunker = Chunker(settings.chunks, encoder.count_tokens)
+    stored_hashes = previous[1] if previous else {}
+    if previous is not None and stored_hashes == {d.id: d.content_hash for d in documents}:
+        return previous[0], BuildStats(documents_reused=len(documents))
+    index, hashes, stats = update_index(
+        documents,
+        previous,
+        chunker.run,
+        lambda d, c: index_text(d, c, settings.chunks),
+        encoder.encode,
+        encoder.dimension,
+        progress=progress,
+    )
+    if store is not None:
+        store.save(index, hashes, fingerprint)
+    return index, stats
+
+
+def _deduplicate(citations: list[Citation]) -> list[Citation]:
+    """Overlapping chunks can yield the same quote twice; keep the best-scored of overlapping answers."""
+    kept: list[Citation] = []
+    for citation in sorted(citations, key=lambda c: -c.score):
+        if any(
+            k.document_id == citation.document_id and k.start < citation.end and citation.start < k.end for k in kept
+        ):
+            continue
+        kept.append(citation)
+    return kept
+
+
+def with_answerer(settings: Settings, name: AnswererName) -> Settings:
+    return replace(settings, answer=replace(settings.answer, answerer=name))

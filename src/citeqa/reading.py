@@ -1,0 +1,81 @@
+"""The trained reader as an answerer: spans from the retrieved passages, mapped back into documents."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+
+from citeqa.answers import Citation, Passage, Span
+from citeqa.documents import Document
+from citeqa.reader import ExtractiveReader
+from citeqa.sentences import split_sentences
+
+
+class ReaderAnswerer:
+    """Scores are ``sigmoid(margin - threshold)``: 0.5 exactly at the no-answer threshold chosen on held-out data."""
+
+    def __init__(
+        self, reader: ExtractiveReader | None = None, *, retrieval_weight: float = 1.0, temperature: float = 2.0
+    ) -> None:
+        self.reader = reader or ExtractiveReader()
+        if not (self.reader.model_dir / "reader.json").exists():
+            raise FileNotFoundError(f"no trained reader in {self.reader.model_dir}")
+        # Passage relevance breaks ties between spans of similar strength in different documents.
+        self.retrieval_weight = retrieval_weight
+        self.temperature = temperature
+
+    def run(
+        self, question: str, passages: Sequence[Passage], documents: Mapping[str, Document], limit: int
+    ) -> list[Citation]:
+        if not passages:
+            return []
+        spans = self.reader.read(question, [p.span.text for p in passages], top_k=max(limit * 3, 5))
+        threshold = self.reader.threshold
+        citations = []
+        for span in spans:
+            passage = passages[span.passage_index].span
+            document = documents[passage.document_id]
+            start, end = _trim(passage.text, span.start, span.end)
+            if end <= start:
+                continue
+            start, end = passage.start + start, passage.start + end
+            margin = span.margin - threshold + self.retrieval_weight * (passages[span.passage_index].score - 0.5)
+            confidence = 1.0 / (1.0 + math.exp(-margin / self.temperature))
+            s_start, s_end = _enclosing_sentence(passage, start, end)
+            citations.append(
+                Citation(
+                    answer=Span(
+                        document.id, document.title, start, end, document.text[start:end], document.page_at(start)
+                    ),
+                    sentence=Span(
+                        document.id,
+                        document.title,
+                        s_start,
+                        s_end,
+                        document.text[s_start:s_end],
+                        document.page_at(s_start),
+                    ),
+                    score=confidence,
+                )
+            )
+        return sorted(citations, key=lambda c: -c.score)
+
+
+def _trim(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and (text[start].isspace() or text[start] in ",;:"):
+        start += 1
+    while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
+        end -= 1
+    return start, end
+
+
+def _enclosing_sentence(passage: Span, start: int, end: int) -> tuple[int, int]:
+    """Document offsets of the passage sentences that hold ``[start, end)``."""
+    covering = [
+        (passage.start + s, passage.start + e)
+        for s, e in split_sentences(passage.text)
+        if passage.start + s < end and start < passage.start + e
+    ]
+    if not covering:
+        return start, end
+    return min(start, covering[0][0]), max(end, covering[-1][1])

@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+QUESTIONS = SHARED / "eval" / "questions.jsonl"
+
+
+@pytest.fixture(scope="session")
+def corpus_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the default corpus, so tests never touch the project's own embeddings/."""
+    target = tmp_path_factory.mktemp("project") / "docs_corpus"
+    shutil.copytree(ROOT / "docs_corpus", target)
+    return target
+
+
+@pytest.fixture(scope="session")
+def qa(corpus_dir: Path) -> Iterator[object]:
+    from citeqa import QA
+
+    yield QA.from_directory(corpus_dir, progress=False)

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+from citeqa.conversation import Turn, needs_history, retrieval_query, standalone_question
+
+
+def test_person_pronoun_becomes_the_previous_answer() -> None:
+    history = [Turn("Who hosted the Space Engagement Talks?", "Brig. Gen. Anthony J. Mastalir")]
+    assert standalone_question("What command does he lead?", history) == (
+        "What command does Brig. Gen. Anthony J. Mastalir lead?"
+    )
+
+
+def test_the_one_becomes_the_entity_of_the_previous_question() -> None:
+    history = [Turn("When was U.S. Space Forces Korea activated?", "December of 2022")]
+    rewritten = standalone_question("And when will the one in Japan be activated?", history)
+    assert rewritten == "When will U.S. Space Forces Korea in Japan be activated?"
+
+
+def test_standalone_questions_are_left_alone() -> None:
+    history = [Turn("Who hosted the talks?", "Mastalir")]
+    question = "What is the name of the line of effort that drives collaboration?"
+    assert not needs_history(question)
+    assert standalone_question(question, history) == question
+    assert retrieval_query(question, history) == question
+
+
+def test_retrieval_query_carries_the_previous_question() -> None:
+    history = [Turn("Who hosted the Space Engagement Talks?", "Mastalir")]
+    query = retrieval_query("What command does he lead?", history)
+    assert "Mastalir" in query and "Space Engagement Talks" in query
+
+
+def test_no_history_no_change() -> None:
+    assert standalone_question("What command does he lead?", []) == "What command does he lead?"

@@ -1,0 +1,43 @@
+from __future__ import annotations
+
+from citeqa.sentences import split_sentences
+
+
+def sentences(text: str) -> list[str]:
+    return [text[s:e] for s, e in split_sentences(text)]
+
+
+def test_abbreviations_do_not_end_a_sentence() -> None:
+    text = (
+        "Space Force Brig. Gen. Anthony J. Mastalir said that U.S. forces are working. "
+        "He spoke at the Mitchell Institute."
+    )
+    assert sentences(text) == [
+        "Space Force Brig. Gen. Anthony J. Mastalir said that U.S. forces are working.",
+        "He spoke at the Mitchell Institute.",
+    ]
+
+
+def test_ranks_before_names_stay_with_the_name() -> None:
+    assert sentences("  • By Tech. Sgt. Nick Wilson\n") == ["• By Tech. Sgt. Nick Wilson"]
+
+
+def test_lines_without_a_period_are_their_own_sentences() -> None:
+    text = "A Headline Without a Period\n\nThe body starts here. It goes on."
+    assert sentences(text) == ["A Headline Without a Period", "The body starts here.", "It goes on."]
+
+
+def test_offsets_index_the_original_text_with_unicode() -> None:
+    text = "Lt.\u00a0Gen. Philip A. Garrant led the talks. “It’s exciting,” he said.\u00a0 Next one."
+    spans = split_sentences(text)
+    assert [text[s:e] for s, e in spans] == [
+        "Lt.\u00a0Gen. Philip A. Garrant led the talks.",
+        "“It’s exciting,” he said.",
+        "Next one.",
+    ]
+    assert all(text[s:e] == text[s:e].strip() for s, e in spans)
+
+
+def test_empty_text_has_no_sentences() -> None:
+    assert split_sentences("") == []
+    assert split_sentences(" \n\n \t") == []
