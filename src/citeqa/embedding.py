@@ -41,7 +41,10 @@ class Encoder:
 
     @property
     def dimension(self) -> int:
-        dimension = self.model.get_sentence_embedding_dimension()
+        model = self.model
+        # sentence-transformers renamed the method; older releases only have the long name.
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        dimension = getter()
         assert dimension is not None
         return int(dimension)
 

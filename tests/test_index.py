@@ -1,0 +1,124 @@
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from citeqa.chunking import Chunk, Chunker
+from citeqa.config import ChunkSettings
+from citeqa.documents import Document, document_from_text
+from citeqa.index import MANIFEST, CorruptIndex, IndexStore, update_index
+
+FINGERPRINT = {"model": "fake", "chunks": {"max_tokens": 12}}
+
+
+class FakeEmbedder:
+    """Deterministic unit vectors from text hashes; counts what it was asked to embed."""
+
+    def __init__(self) -> None:
+        self.embedded: list[str] = []
+
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        self.embedded.extend(texts)
+        rows = []
+        for text in texts:
+            rng = np.random.default_rng(abs(hash(text)) % (2**32))
+            v = rng.normal(size=8).astype(np.float32)
+            rows.append(v / np.linalg.norm(v))
+        return np.array(rows, dtype=np.float32)
+
+
+def build(documents: list[Document], store: IndexStore, embedder: FakeEmbedder) -> None:
+    chunker = Chunker(ChunkSettings(max_tokens=12), lambda texts: [len(t.split()) for t in texts])
+    previous = store.load(FINGERPRINT)
+    index, hashes, _ = update_index(
+        documents, previous, chunker.run, lambda d, c: d.text[c.start : c.end], embedder, 8, progress=False
+    )
+    store.save(index, hashes, FINGERPRINT)
+
+
+def docs(**texts: str) -> list[Document]:
+    return [document_from_text(k, v) for k, v in texts.items()]
+
+
+CORPUS = {
+    "alpha": "Alpha title\n\nThe first sentence is here. The second sentence follows it. A third one ends alpha.",
+    "beta": "Beta title\n\nBeta has one sentence only.",
+}
+
+
+def test_round_trip_and_only_changed_documents_are_re_embedded(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path / "embeddings")
+    first = FakeEmbedder()
+    build(docs(**CORPUS), store, first)
+    loaded = store.load(FINGERPRINT)
+    assert loaded is not None
+    index, hashes = loaded
+    assert set(hashes) == {"alpha", "beta"}
+    assert all(isinstance(c, Chunk) for c in index.chunks) and len(index.chunks) == len(first.embedded)
+
+    changed = FakeEmbedder()
+    build(docs(alpha=CORPUS["alpha"], beta="Beta title\n\nBeta changed.", gamma="Gamma\n\nNew."), store, changed)
+    assert all("Beta changed" in t or "Gamma" in t or "New." in t or "Beta title" in t for t in changed.embedded)
+    assert not any("alpha" in t.lower() for t in changed.embedded)
+    index, hashes = store.load(FINGERPRINT)  # type: ignore[misc]
+    assert set(hashes) == {"alpha", "beta", "gamma"}
+
+    dropped = FakeEmbedder()
+    build(docs(alpha=CORPUS["alpha"]), store, dropped)
+    index, hashes = store.load(FINGERPRINT)  # type: ignore[misc]
+    assert dropped.embedded == [] and set(hashes) == {"alpha"}
+    assert {c.document_id for c in index.chunks} == {"alpha"}
+    # Reused vectors are the very vectors embedded the first time.
+    fresh = FakeEmbedder()([CORPUS["alpha"][c.start : c.end] for c in index.chunks])
+    assert np.allclose(index.vectors, fresh)
+    assert len([p for p in store.directory.iterdir() if p.name.startswith("gen-")]) == 1
+
+
+def test_changed_settings_mean_no_stored_index(tmp_path: Path) -> None:
+    store = IndexStore(tmp_path)
+    build(docs(**CORPUS), store, FakeEmbedder())
+    assert store.load({"model": "other"}) is None
+
+
+@pytest.mark.parametrize("damage", ["truncate", "delete", "garble-manifest"])
+def test_damaged_files_are_detected(tmp_path: Path, damage: str) -> None:
+    store = IndexStore(tmp_path)
+    build(docs(**CORPUS), store, FakeEmbedder())
+    manifest = json.loads((tmp_path / MANIFEST).read_text())
+    vectors = tmp_path / manifest["generation"] / "vectors.faiss"
+    if damage == "truncate":
+        vectors.write_bytes(vectors.read_bytes()[:50])
+    elif damage == "delete":
+        vectors.unlink()
+    else:
+        (tmp_path / MANIFEST).write_text("{not json")
+    with pytest.raises(CorruptIndex):
+        store.load(FINGERPRINT)
+
+
+def test_a_build_killed_before_its_commit_leaves_the_previous_index(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = IndexStore(tmp_path)
+    build(docs(**CORPUS), store, FakeEmbedder())
+    before = store.load(FINGERPRINT)
+    assert before is not None
+
+    real_replace = os.replace
+
+    def crash_on_manifest(src: str | Path, dst: str | Path) -> None:
+        if Path(dst).name == MANIFEST:
+            raise KeyboardInterrupt("killed")
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "replace", crash_on_manifest)
+    with pytest.raises(KeyboardInterrupt):
+        build(docs(alpha="Completely new\n\nText.", beta=CORPUS["beta"]), store, FakeEmbedder())
+    monkeypatch.undo()
+    after = store.load(FINGERPRINT)
+    assert after is not None
+    assert after[1] == before[1] and after[0].chunks == before[0].chunks

@@ -1,0 +1,119 @@
+"""End to end on the default corpus: the questions of ../shared/eval/questions.jsonl and bad input."""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from citeqa import NO_ANSWER, QA, EmptyCorpusError, QuestionError, Turn
+from citeqa.datasets import load_jsonl
+from tests.conftest import QUESTIONS
+
+ROWS = load_jsonl(QUESTIONS) if QUESTIONS.exists() else []
+ANSWERABLE = [q for q in ROWS if q.answerable and not q.history]
+UNANSWERABLE = [q for q in ROWS if not q.answerable]
+
+pytestmark = pytest.mark.skipif(not ROWS, reason=f"question set not found at {QUESTIONS}")
+
+
+@pytest.mark.parametrize("row", ANSWERABLE, ids=lambda q: q.id)
+def test_retrieval_finds_an_expected_document(qa: QA, row) -> None:  # type: ignore[no-untyped-def]
+    passages = qa.retrieve(row.question, 5)
+    assert {p.span.document_id for p in passages} & set(row.documents)
+
+
+@pytest.mark.parametrize("answerer", ["heuristic", "reader"])
+@pytest.mark.parametrize("row", ANSWERABLE, ids=lambda q: q.id)
+def test_every_citation_quotes_its_document_exactly(qa: QA, row, answerer: str) -> None:  # type: ignore[no-untyped-def]
+    answer = qa.ask(row.question, answerer=answerer)  # type: ignore[arg-type]
+    for citation in answer.citations:
+        document = qa.documents[citation.document_id]
+        assert document.text[citation.start : citation.end] == citation.quote
+        sentence = citation.sentence
+        assert document.text[sentence.start : sentence.end] == sentence.text
+        assert sentence.start <= citation.start and citation.end <= sentence.end
+        assert 0.0 <= citation.score <= 1.0
+        assert citation.title == document.title
+    for passage in answer.passages:
+        assert qa.documents[passage.span.document_id].text[passage.span.start : passage.span.end] == passage.span.text
+    spans = [(c.document_id, c.start, c.end) for c in answer.citations]
+    for i, (d, s, e) in enumerate(spans):
+        assert not any(d == d2 and s < e2 and s2 < e for d2, s2, e2 in spans[i + 1 :]), "duplicate candidates"
+
+
+@pytest.mark.parametrize("row", UNANSWERABLE, ids=lambda q: q.id)
+def test_unanswerable_questions_are_declined(qa: QA, row) -> None:  # type: ignore[no-untyped-def]
+    answer = qa.ask(row.question)
+    assert not answer.answered
+    assert answer.text == NO_ANSWER and answer.citations == ()
+    assert answer.passages, "an abstention still shows the nearest passages"
+
+
+def test_a_simple_question_is_answered_with_its_citation(qa: QA) -> None:
+    answer = qa.ask("Who hosted the US-Japan Space Engagement Talks?")
+    assert answer.answered
+    assert "Mastalir" in answer.text
+    assert answer.citations[0].document_id == "us-japan-space-engagement-talks"
+
+
+def test_follow_up_uses_the_history(qa: QA) -> None:
+    answer = qa.ask("What command does he lead?", history=["Who hosted the first-ever Space Engagement Talks with Japan?"])
+    assert answer.answered
+    assert "Mastalir" in answer.standalone_question
+    assert "Space Forces Indo-Pacific" in answer.text
+    explicit = qa.ask("What command does he lead?", history=[Turn("Who hosted the talks?", "Anthony J. Mastalir")])
+    assert "Mastalir" in explicit.standalone_question
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\n\t", "\x00\x01"])
+def test_empty_questions_get_a_clear_message(qa: QA, question: str) -> None:
+    with pytest.raises(QuestionError, match="Please type a question"):
+        qa.ask(question)
+
+
+def test_a_huge_question_is_truncated_with_a_message(qa: QA) -> None:
+    answer = qa.ask("Who hosted the talks? " + "x" * 100_000)
+    assert "only the first" in answer.message
+    assert len(answer.question) == qa.settings.answer.max_question_chars
+
+
+def test_an_empty_corpus_is_a_clear_error(tmp_path: Path) -> None:
+    (tmp_path / "corpus").mkdir()
+    with pytest.raises(EmptyCorpusError, match="no readable documents"):
+        QA.from_directory(tmp_path / "corpus", progress=False)
+
+
+def test_a_corrupt_index_is_rebuilt_with_a_warning(
+    tmp_path: Path, corpus_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    corpus = tmp_path / "docs_corpus"
+    shutil.copytree(corpus_dir, corpus)
+    first = QA.from_directory(corpus, progress=False)
+    for path in (tmp_path / "embeddings").glob("gen-*/vectors.faiss"):
+        path.write_bytes(path.read_bytes()[:100])
+    with caplog.at_level(logging.WARNING):
+        again = QA.from_directory(corpus, progress=False)
+    assert "rebuilding the index" in caplog.text
+    assert again.build.documents_embedded == len(again.documents)
+    assert again.index.chunks == first.index.chunks
+    third = QA.from_directory(corpus, progress=False)
+    assert third.build.documents_embedded == 0
+
+
+def test_an_added_file_is_indexed_and_answerable(tmp_path: Path, corpus_dir: Path) -> None:
+    corpus = tmp_path / "docs_corpus"
+    shutil.copytree(corpus_dir, corpus)
+    QA.from_directory(corpus, progress=False)
+    (corpus / "moon.md").write_text(
+        "Moon base report\n\nThe lunar outpost Artemis Station was completed in March 2031 by Helios Corp.",
+        encoding="utf-8",
+    )
+    (corpus / "junk.bin.txt").write_bytes(b"\x00\xff\x00binary")
+    qa = QA.from_directory(corpus, progress=False)
+    assert qa.build.documents_embedded == 1 and qa.build.documents_reused == 2
+    assert [s.path for s in qa.skipped] == ["junk.bin.txt"]
+    answer = qa.ask("Which company completed the lunar outpost?")
+    assert answer.answered and answer.citations[0].document_id == "moon"
