@@ -1,0 +1,55 @@
+"""The chat started on a local port and asked over HTTP, as a browser would."""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+
+import pytest
+
+from citeqa import QA
+from citeqa.app import _highlight, launch, render_answer
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(qa: QA) -> Iterator[str]:
+    port = free_port()
+    demo = launch(qa, host="127.0.0.1", port=port, block=False)
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()
+
+
+def test_chat_answers_over_http(server: str) -> None:
+    from gradio_client import Client
+
+    client = Client(server, verbose=False)
+    # Session state is kept by the server, not sent: the API takes the question and the chat so far.
+    chat, passages, cleared = client.predict("Who hosted the US-Japan Space Engagement Talks?", [], api_name="/ask")
+    answer_html = chat[-1]["content"]
+    text = answer_html if isinstance(answer_html, str) else str(answer_html)
+    assert "Mastalir" in text and "<mark>" in text
+    assert "us-japan-space-engagement-talks" in text
+    assert "<mark>" in passages and cleared == ""
+
+
+def test_empty_question_gets_a_message_not_a_trace(server: str) -> None:
+    from gradio_client import Client
+
+    chat, *_ = Client(server, verbose=False).predict("   ", [], api_name="/ask")
+    assert "Please type a question" in str(chat[-1]["content"])
+
+
+def test_document_text_is_escaped_never_markup() -> None:
+    assert _highlight("<script>x</script> ok", 18, 21) == "&lt;script&gt;x&lt;/script&gt;<mark> ok</mark>"
+
+
+def test_abstention_renders_plainly(qa: QA) -> None:
+    answer = qa.ask("What is the recipe for chocolate cake?")
+    if not answer.answered:
+        assert "The documents don" in render_answer(answer)

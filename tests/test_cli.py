@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from typer.testing import CliRunner
+
+from citeqa.cli import app
+
+runner = CliRunner()
+
+
+def test_index_then_ask_as_json(corpus_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "embeddings"
+    result = runner.invoke(app, ["index", str(corpus_dir), "--index-dir", str(index_dir)])
+    assert result.exit_code == 0, result.output
+    assert "2 documents" in result.output and (index_dir / "manifest.json").exists()
+    again = runner.invoke(app, ["index", str(corpus_dir), "--index-dir", str(index_dir)])
+    assert "0 embedded, 2 unchanged" in again.output
+
+    result = runner.invoke(
+        app,
+        ["ask", "Who wrote the article about the Space Engagement Talks?", "--corpus", str(corpus_dir),
+         "--index-dir", str(index_dir), "--json"],
+    )
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert set(data) >= {"text", "answered", "score", "citations", "passages"}
+    if data["answered"]:
+        citation = data["citations"][0]
+        text = (corpus_dir / f"{citation['document_id']}.txt").read_text(encoding="utf-8")
+        assert text[citation["start"] : citation["end"]] == citation["quote"]
+
+
+def test_ask_prints_answer_and_citation(corpus_dir: Path, tmp_path: Path) -> None:
+    result = runner.invoke(
+        app, ["ask", "Who hosted the US-Japan Space Engagement Talks?", "--corpus", str(corpus_dir),
+              "--index-dir", str(tmp_path / "e")],
+    )
+    assert result.exit_code == 0, result.output
+    assert "Mastalir" in result.output and "[1]" in result.output
+
+
+def test_empty_question_and_missing_corpus_exit_with_a_message(tmp_path: Path, corpus_dir: Path) -> None:
+    result = runner.invoke(app, ["ask", "   ", "--corpus", str(corpus_dir), "--index-dir", str(tmp_path / "e")])
+    assert result.exit_code == 2 and "Please type a question" in result.output
+    result = runner.invoke(app, ["ask", "Who?", "--corpus", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "not found" in result.output
+
+
+def test_eval_writes_json_and_markdown(tmp_path: Path, corpus_dir: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps({"id": "a", "question": "Who wrote the article about the Space Engagement Talks?",
+                    "answers": ["Tech. Sgt. Nick Wilson", "Nick Wilson"],
+                    "documents": ["us-japan-space-engagement-talks"]}) + "\n"
+        + json.dumps({"id": "b", "question": "Who is the Prime Minister of Japan?", "answers": [], "documents": []})
+        + "\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "out"
+    result = runner.invoke(
+        app, ["eval", str(questions), "--corpus", str(corpus_dir), "--index-dir", str(tmp_path / "e"),
+              "--answerer", "heuristic", "--answerer", "reader", "--out", str(out)],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads((out / "q.json").read_text())
+    assert set(report["answerers"]) == {"heuristic", "reader"}
+    assert len(report["results"]) == 4
+    assert set(report["retrieval"]) == {"dense", "bm25", "rrf", "hybrid"}
+    assert "| heuristic |" in (out / "q.md").read_text() and "recall@5" in result.output
