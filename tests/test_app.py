@@ -53,3 +53,29 @@ def test_abstention_renders_plainly(qa: QA) -> None:
     answer = qa.ask("What is the recipe for chocolate cake?")
     if not answer.answered:
         assert "The documents don" in render_answer(answer)
+
+
+def test_upload_names_never_become_paths() -> None:
+    from citeqa.app import upload_id
+
+    assert upload_id("../../x.txt") == "uploads/x"
+    assert upload_id("/etc/passwd") == "uploads/passwd"
+    assert upload_id("..\\..\\evil name!.md") == "uploads/evil name"
+    assert upload_id("....") == "uploads/document"
+
+
+def test_uploads_are_per_session_and_refusals_name_the_file(server: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from gradio_client import Client, handle_file
+
+    good = tmp_path / "moonbase.md"
+    good.write_text("Moon base report\n\nThe lunar outpost Artemis Station was completed by Helios Corp.", "utf-8")
+    bad = tmp_path / "blob.txt"
+    bad.write_bytes(b"\x00\x01binary")
+    alice, bob = Client(server, verbose=False), Client(server, verbose=False)
+    corpus, status, _ = alice.predict([handle_file(str(good)), handle_file(str(bad))], api_name="/upload")
+    assert "Moon base report" in corpus and "Indexed" in status
+    assert "blob.txt" in status and "binary" in status
+    chat, passages, _ = alice.predict("Which company completed the lunar outpost?", [], api_name="/ask")
+    assert "Helios" in str(chat[-1]["content"])
+    chat, passages, _ = bob.predict("Which company completed the lunar outpost?", [], api_name="/ask")
+    assert "uploads/moonbase" not in passages and "Helios" not in passages

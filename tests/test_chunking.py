@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 from citeqa.chunking import Chunker, index_text
@@ -22,7 +23,7 @@ def test_chunks_hold_whole_sentences_within_budget_and_overlap() -> None:
     for chunk in chunks:
         assert chunk.start in starts and chunk.end in ends
         assert len(text[chunk.start : chunk.end].split()) <= 30
-    for before, after in zip(chunks, chunks[1:], strict=False):
+    for before, after in itertools.pairwise(chunks):
         assert after.start < before.end  # one sentence of overlap
     assert chunks[0].start == 0 and chunks[-1].end == len(text)
 

@@ -20,8 +20,15 @@ def test_index_then_ask_as_json(corpus_dir: Path, tmp_path: Path) -> None:
 
     result = runner.invoke(
         app,
-        ["ask", "Who wrote the article about the Space Engagement Talks?", "--corpus", str(corpus_dir),
-         "--index-dir", str(index_dir), "--json"],
+        [
+            "ask",
+            "Who wrote the article about the Space Engagement Talks?",
+            "--corpus",
+            str(corpus_dir),
+            "--index-dir",
+            str(index_dir),
+            "--json",
+        ],
     )
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
@@ -34,8 +41,15 @@ def test_index_then_ask_as_json(corpus_dir: Path, tmp_path: Path) -> None:
 
 def test_ask_prints_answer_and_citation(corpus_dir: Path, tmp_path: Path) -> None:
     result = runner.invoke(
-        app, ["ask", "Who hosted the US-Japan Space Engagement Talks?", "--corpus", str(corpus_dir),
-              "--index-dir", str(tmp_path / "e")],
+        app,
+        [
+            "ask",
+            "Who hosted the US-Japan Space Engagement Talks?",
+            "--corpus",
+            str(corpus_dir),
+            "--index-dir",
+            str(tmp_path / "e"),
+        ],
     )
     assert result.exit_code == 0, result.output
     assert "Mastalir" in result.output and "[1]" in result.output
@@ -51,17 +65,36 @@ def test_empty_question_and_missing_corpus_exit_with_a_message(tmp_path: Path, c
 def test_eval_writes_json_and_markdown(tmp_path: Path, corpus_dir: Path) -> None:
     questions = tmp_path / "q.jsonl"
     questions.write_text(
-        json.dumps({"id": "a", "question": "Who wrote the article about the Space Engagement Talks?",
-                    "answers": ["Tech. Sgt. Nick Wilson", "Nick Wilson"],
-                    "documents": ["us-japan-space-engagement-talks"]}) + "\n"
+        json.dumps(
+            {
+                "id": "a",
+                "question": "Who wrote the article about the Space Engagement Talks?",
+                "answers": ["Tech. Sgt. Nick Wilson", "Nick Wilson"],
+                "documents": ["us-japan-space-engagement-talks"],
+            }
+        )
+        + "\n"
         + json.dumps({"id": "b", "question": "Who is the Prime Minister of Japan?", "answers": [], "documents": []})
         + "\n",
         encoding="utf-8",
     )
     out = tmp_path / "out"
     result = runner.invoke(
-        app, ["eval", str(questions), "--corpus", str(corpus_dir), "--index-dir", str(tmp_path / "e"),
-              "--answerer", "heuristic", "--answerer", "reader", "--out", str(out)],
+        app,
+        [
+            "eval",
+            str(questions),
+            "--corpus",
+            str(corpus_dir),
+            "--index-dir",
+            str(tmp_path / "e"),
+            "--answerer",
+            "heuristic",
+            "--answerer",
+            "reader",
+            "--out",
+            str(out),
+        ],
     )
     assert result.exit_code == 0, result.output
     report = json.loads((out / "q.json").read_text())

@@ -60,7 +60,9 @@ def test_a_simple_question_is_answered_with_its_citation(qa: QA) -> None:
 
 
 def test_follow_up_uses_the_history(qa: QA) -> None:
-    answer = qa.ask("What command does he lead?", history=["Who hosted the first-ever Space Engagement Talks with Japan?"])
+    answer = qa.ask(
+        "What command does he lead?", history=["Who hosted the first-ever Space Engagement Talks with Japan?"]
+    )
     assert answer.answered
     assert "Mastalir" in answer.standalone_question
     assert "Space Forces Indo-Pacific" in answer.text

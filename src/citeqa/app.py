@@ -9,6 +9,7 @@ from typing import Any
 
 from citeqa.answers import Answer, Citation, Passage
 from citeqa.conversation import Turn
+from citeqa.documents import SUPPORTED_SUFFIXES, Document, UnreadableDocument, read_document
 from citeqa.pipeline import QA, QuestionError
 
 EXAMPLES = [
@@ -82,13 +83,40 @@ def _render_passage(rank: int, passage: Passage, cited: set[tuple[str, int, int]
     return f"<div class='{css}'><div class='citeqa-meta'>{meta}</div>{body}</div>"
 
 
+def render_corpus(qa: QA) -> str:
+    rows = "".join(
+        f"<li>{html.escape(d.title)} <span class='citeqa-meta'>({html.escape(d.id)}, {len(d.text):,} chars)</span></li>"
+        for d in qa.documents.values()
+    )
+    return f"<p><strong>{len(qa.documents)} documents indexed</strong></p><ul>{rows}</ul>"
+
+
+def upload_id(filename: str) -> str:
+    """A document id for an uploaded file: its bare name, never a path (``../../x.txt`` → ``uploads/x``)."""
+    stem = Path(filename.replace("\\", "/")).name.rsplit(".", 1)[0]
+    safe = "".join(ch if ch.isalnum() or ch in "-_ " else "_" for ch in stem).strip(" _") or "document"
+    return f"uploads/{safe[:80]}"
+
+
+def read_uploads(paths: list[str], max_bytes: int) -> tuple[list[Document], list[str]]:
+    """Uploaded files as documents, read in place (nothing is written); problems name their file."""
+    documents, problems = [], []
+    for path in paths:
+        name = Path(path).name
+        try:
+            documents.append(read_document(Path(path), upload_id(name), max_bytes=max_bytes))
+        except (UnreadableDocument, OSError) as error:
+            problems.append(f"{name}: {error}")
+    return documents, problems
+
+
 def build_app(qa: QA) -> Any:
     import gradio as gr
 
-    def respond(message: str, chat: list[dict[str, str]], turns: list[Turn]) -> tuple[Any, ...]:
+    def respond(message: str, chat: list[dict[str, str]], turns: list[Turn], session: QA | None) -> tuple[Any, ...]:
         chat = list(chat or [])
         try:
-            answer = qa.ask(message, turns)
+            answer = (session or qa).ask(message, turns)
         except QuestionError as error:
             chat += [
                 {"role": "user", "content": html.escape(message or "")},
@@ -105,8 +133,23 @@ def build_app(qa: QA) -> Any:
     def clear() -> tuple[Any, ...]:
         return [], [], render_passages(None), ""
 
+    def upload(files: list[str] | None, session: QA | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
+        current = session or qa
+        progress(0.1, desc="Reading files…")
+        documents, problems = read_uploads(list(files or []), qa.settings.max_upload_bytes)
+        if documents:
+            progress(0.4, desc=f"Indexing {len(documents)} document(s)…")
+            current = current.with_documents(documents)
+        added = ", ".join(html.escape(d.title) for d in documents)
+        status = (f"Indexed: {added}. Ask away." if documents else "") + "".join(
+            f"<br>Refused {html.escape(p)}" for p in problems
+        )
+        return current, render_corpus(current), status, None
+
     with gr.Blocks(title="citeqa", analytics_enabled=False) as demo:
         turns = gr.State([])
+        # Each browser session gets its own corpus once it uploads: None means the shared one.
+        session = gr.State(None)
         gr.Markdown("## citeqa\nAsk your documents. Every answer is a quote, with where it comes from.")
         with gr.Row():
             with gr.Column(scale=3):
@@ -124,11 +167,20 @@ def build_app(qa: QA) -> Any:
             with gr.Column(scale=2):
                 with gr.Accordion("Retrieved passages", open=True):
                     passages = gr.HTML(render_passages(None))
-                gr.Markdown("**Documents:** " + ", ".join(html.escape(d.title) for d in qa.documents.values()))
+                with gr.Accordion("Documents", open=False):
+                    corpus = gr.HTML(render_corpus(qa))
+                    files = gr.File(
+                        label="Add documents (.txt, .md, .html, .pdf) to this session",
+                        file_count="multiple",
+                        file_types=list(SUPPORTED_SUFFIXES),
+                        type="filepath",
+                    )
+                    upload_status = gr.HTML("")
         outputs = [chatbot, turns, passages, question]
-        question.submit(respond, [question, chatbot, turns], outputs, api_name="ask")
-        ask_button.click(respond, [question, chatbot, turns], outputs, api_visibility="private")
+        question.submit(respond, [question, chatbot, turns, session], outputs, api_name="ask")
+        ask_button.click(respond, [question, chatbot, turns, session], outputs, api_visibility="private")
         clear_button.click(clear, None, outputs, api_visibility="private")
+        files.upload(upload, [files, session], [session, corpus, upload_status, files], api_name="upload")
     return demo
 
 

@@ -54,6 +54,8 @@ class Settings:
     answer: AnswerSettings = field(default_factory=AnswerSettings)
     encode_batch_size: int = 32
     max_file_bytes: int = 20_000_000
+    # Files added from the browser are held in memory per session, so they get a smaller limit.
+    max_upload_bytes: int = 5_000_000
 
     def index_fingerprint(self) -> dict[str, Any]:
         """What the stored index depends on: a change here means the index must be rebuilt."""

@@ -151,7 +151,9 @@ def evaluate(qa: QA, question_set: QuestionSet, answerers: Sequence[AnswererName
             latency = 1000 * (time.perf_counter() - started)
             results.append(_score(question, name, answer, gold, first_hit, latency))
     retrieval = {mode: _retrieval_metrics(r) for mode, r in ranks.items()}
-    summaries: dict[str, dict[str, float | None]] = {name: _summary([r for r in results if r.answerer == name]) for name in answerers}
+    summaries: dict[str, dict[str, float | None]] = {
+        name: _summary([r for r in results if r.answerer == name]) for name in answerers
+    }
     return Report(
         name=question_set.name,
         questions=len(questions),

@@ -107,6 +107,29 @@ class QA:
         index, build = open_index(documents, encoder, settings, Path(index_dir) if index_dir else None, progress)
         return cls(documents, index, encoder, settings, skipped=skipped, build=build)
 
+    def with_documents(self, documents: Sequence[Document]) -> QA:
+        """A new QA over this corpus plus ``documents`` (a same id replaces); only those are embedded.
+
+        This QA is left untouched, so each chat session can keep uploads of its own; the encoder and
+        the reader are shared, so no model is loaded twice.
+        """
+        merged = {**self.documents, **{d.id: d for d in documents}}
+        hashes = {doc_id: d.content_hash for doc_id, d in self.documents.items()}
+        chunker = Chunker(self.settings.chunks, self.encoder.count_tokens)
+        index, _, stats = update_index(
+            list(merged.values()),
+            (self.index, hashes),
+            chunker.run,
+            lambda d, c: index_text(d, c, self.settings.chunks),
+            self.encoder.encode,
+            self.encoder.dimension,
+            progress=False,
+        )
+        extended = QA(list(merged.values()), index, self.encoder, self.settings, skipped=self.skipped, build=stats)
+        with self._lock:
+            extended.__dict__["_answerers"] = self._answerers
+        return extended
+
     # --- asking -----------------------------------------------------------------------------
 
     @cached_property
