@@ -11,6 +11,13 @@ from citeqa import QA
 from citeqa.app import _highlight, launch, render_answer
 
 
+def content_text(content: object) -> str:
+    """A chat message's text; gradio sends earlier messages back as lists of typed parts."""
+    if isinstance(content, list):
+        return "".join(str(part.get("text", "")) for part in content if isinstance(part, dict))
+    return str(content)
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -79,3 +86,36 @@ def test_uploads_are_per_session_and_refusals_name_the_file(server: str, tmp_pat
     assert "Helios" in str(chat[-1]["content"])
     chat, passages, _ = bob.predict("Which company completed the lunar outpost?", [], api_name="/ask")
     assert "uploads/moonbase" not in passages and "Helios" not in passages
+
+
+def test_twenty_simultaneous_sessions_match_one_by_one(server: str, qa: QA) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from gradio_client import Client
+
+    from citeqa.conversation import Turn
+
+    conversations = [
+        ("Who hosted the first-ever Space Engagement Talks with Japan?", "What command does he lead?"),
+        ("When was U.S. Space Forces Korea activated?", "And when will the one in Japan be activated?"),
+        ("Who wrote the article about the Space Engagement Talks?", "Which office published it?"),
+        ("What will follow the Space Engagement Talks?", "Who led them?"),
+    ] * 5
+
+    def one_session(pair: tuple[str, str]) -> list[str]:
+        client = Client(server, verbose=False)
+        first, _, _ = client.predict(pair[0], [], api_name="/ask")
+        second, _, _ = client.predict(pair[1], first, api_name="/ask")
+        return [content_text(m["content"]) for m in second]
+
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        together = list(pool.map(one_session, conversations))
+
+    from citeqa.app import render_answer
+
+    for pair, chat in zip(conversations, together, strict=True):
+        first = qa.ask(pair[0])
+        second = qa.ask(pair[1], [Turn(pair[0], first.text if first.answered else None)])
+        assert len(chat) == 4, "another session's turns leaked into this one"
+        assert chat[1] == render_answer(first)
+        assert chat[3] == render_answer(second)

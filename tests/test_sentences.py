@@ -41,3 +41,14 @@ def test_offsets_index_the_original_text_with_unicode() -> None:
 def test_empty_text_has_no_sentences() -> None:
     assert split_sentences("") == []
     assert split_sentences(" \n\n \t") == []
+
+
+def test_splitting_is_thread_safe() -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    texts = [
+        f"Sentence one of text {i}. Sentence two is longer, for text {i}! And a third?" * (1 + i % 3) for i in range(40)
+    ]
+    expected = [split_sentences(t) for t in texts]
+    with ThreadPoolExecutor(max_workers=16) as pool:
+        assert list(pool.map(split_sentences, texts * 5)) == expected * 5

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import re
-from functools import lru_cache
-
 import pysbd
 
 # Blank lines and single newlines both end a sentence in plain-text articles: titles, bylines and
@@ -20,8 +18,9 @@ _TITLE_AT_END = re.compile(
 )
 
 
-@lru_cache(maxsize=1)
 def _segmenter() -> pysbd.Segmenter:
+    # A fresh segmenter per call: pysbd keeps the text being split on the instance, so one shared
+    # across threads (the chat serves many sessions at once) mixes up their sentences. It costs ~µs.
     return pysbd.Segmenter(language="en", clean=False, char_span=True)
 
 
@@ -32,13 +31,14 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     Abbreviations such as "Brig. Gen." or "U.S." do not end a sentence (pysbd's rules).
     """
     spans: list[tuple[int, int]] = []
+    segmenter = _segmenter()
     for line in _LINE.finditer(text):
         if not line.group().strip():
             continue
         base = line.start()
         cursor = 0
         line_text = line.group()
-        for piece in _segmenter().segment(line_text):
+        for piece in segmenter.segment(line_text):
             # pysbd's offsets can drift on odd input; re-anchor each sentence by searching forward.
             found = line_text.find(piece.sent, cursor)
             start = found if found >= 0 else max(cursor, piece.start)
