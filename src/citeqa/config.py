@@ -41,9 +41,14 @@ class AnswerSettings:
     max_candidates: int = 3
     # Passages handed to the answerer.
     passages: int = 4
-    # Below this confidence in [0, 1] the answer is "The documents don't say".
-    min_score: float = 0.35
+    # Below these confidences in [0, 1] the answer is "The documents don't say". The reader's
+    # confidence is 0.5 exactly at the no-answer threshold chosen on held-out training articles.
+    reader_min_score: float = 0.5
+    heuristic_min_score: float = 0.35
     max_question_chars: int = 2000
+
+    def min_score(self, answerer: AnswererName) -> float:
+        return self.reader_min_score if answerer == "reader" else self.heuristic_min_score
 
 
 @dataclass(frozen=True)

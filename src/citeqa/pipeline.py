@@ -147,15 +147,20 @@ class QA:
             logger.warning("trained reader unavailable (%s); using the heuristic answerer", error)
         return answerers
 
-    def answerer(self, name: AnswererName | None = None) -> Answerer:
+    def answerer(self, name: AnswererName | None = None) -> tuple[AnswererName, Answerer]:
+        """The answerer asked for (default: the configured one); the heuristic one if no reader is shipped."""
         with self._lock:
             answerers = self._answerers
         name = name or self.settings.answer.answerer
-        return answerers.get(name) or answerers["heuristic"]
+        if name not in answerers:
+            name = "heuristic"
+        return name, answerers[name]
 
-    def retrieve(self, query: str, top_k: int | None = None, *, mode: str = "hybrid") -> list[Passage]:
+    def retrieve(
+        self, query: str, top_k: int | None = None, *, mode: str = "hybrid", timings: dict[str, float] | None = None
+    ) -> list[Passage]:
         passages = []
-        for hit in self.retriever.run(query, top_k, mode=mode):
+        for hit in self.retriever.run(query, top_k, mode=mode, timings=timings):
             chunk = self.index.chunks[hit.row]
             passages.append(
                 Passage(self._span(chunk.document_id, chunk.start, chunk.end), hit.score, hit.dense, hit.bm25)
@@ -174,17 +179,18 @@ class QA:
         question, message = self._clean(question)
         turns = self._resolve_history(history, answerer)
         standalone = standalone_question(question, turns)
-        started = time.perf_counter()
-        passages = self.retrieve(retrieval_query(question, turns), max(top_k or 0, self.settings.answer.passages))
-        retrieved = time.perf_counter()
         settings = self.settings.answer
-        citations = self.answerer(answerer).run(
+        timings: dict[str, float] = {}
+        passages = self.retrieve(retrieval_query(question, turns), max(top_k or 0, settings.passages), timings=timings)
+        started = time.perf_counter()
+        name, chosen = self.answerer(answerer)
+        citations = chosen.run(
             standalone, passages[: settings.passages], self.documents, top_k or settings.max_candidates
         )
         citations = _deduplicate(citations)[: top_k or settings.max_candidates]
-        timings = {"retrieve": 1000 * (retrieved - started), "answer": 1000 * (time.perf_counter() - retrieved)}
+        timings["answer"] = 1000 * (time.perf_counter() - started)
         best = citations[0].score if citations else 0.0
-        if best < settings.min_score:
+        if best < settings.min_score(name):
             return Answer(question, NO_ANSWER, False, best, (), tuple(passages), standalone, message, timings)
         return Answer(
             question, citations[0].quote, True, best, tuple(citations), tuple(passages), standalone, message, timings

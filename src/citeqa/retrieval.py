@@ -7,6 +7,7 @@ min-max-normalised scores keeps the margins and lets one weight say how much to 
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -53,15 +54,23 @@ class HybridRetriever:
         self.encoder = encoder
         self.settings = settings
 
-    def run(self, query: str, top_k: int | None = None, *, mode: str = "hybrid") -> list[ScoredChunk]:
+    def run(
+        self, query: str, top_k: int | None = None, *, mode: str = "hybrid", timings: dict[str, float] | None = None
+    ) -> list[ScoredChunk]:
+        """Best chunks for ``query``; ``timings``, when given, receives milliseconds per stage."""
         top_k = top_k or self.settings.top_k
         if not self.vectors.chunks:
             return []
+        clock = _Stopwatch(timings)
         query_vector = self.encoder.encode([query])[0]
+        clock.lap("embed")
         _, dense_rows = self.vectors.search(query_vector, self.settings.candidates)
+        clock.lap("faiss")
         bm25_all = self.bm25.scores(query)
-        bm25_rows = np.argsort(-bm25_all)[: self.settings.candidates]
+        count = min(self.settings.candidates, len(bm25_all))
+        bm25_rows = np.argpartition(-bm25_all, count - 1)[:count]
         bm25_rows = bm25_rows[bm25_all[bm25_rows] > 0]
+        clock.lap("bm25")
         rows = np.unique(np.concatenate([dense_rows[dense_rows >= 0], bm25_rows]).astype(np.int64))
         dense = self.vectors.vectors[rows] @ query_vector
         bm25 = bm25_all[rows]
@@ -74,4 +83,18 @@ class HybridRetriever:
         else:
             fused = fuse(dense, bm25, self.settings.bm25_weight)
         order = np.argsort(-fused, kind="stable")[:top_k]
-        return [ScoredChunk(int(rows[i]), float(fused[i]), float(dense[i]), float(bm25[i])) for i in order]
+        hits = [ScoredChunk(int(rows[i]), float(fused[i]), float(dense[i]), float(bm25[i])) for i in order]
+        clock.lap("fusion")
+        return hits
+
+
+class _Stopwatch:
+    def __init__(self, timings: dict[str, float] | None) -> None:
+        self.timings = timings
+        self.last = time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        now = time.perf_counter()
+        if self.timings is not None:
+            self.timings[stage] = self.timings.get(stage, 0.0) + 1000 * (now - self.last)
+        self.last = now

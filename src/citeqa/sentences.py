@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+
 import pysbd
 
 # Blank lines and single newlines both end a sentence in plain-text articles: titles, bylines and
