@@ -122,3 +122,21 @@ def test_a_build_killed_before_its_commit_leaves_the_previous_index(
     after = store.load(FINGERPRINT)
     assert after is not None
     assert after[1] == before[1] and after[0].chunks == before[0].chunks
+
+
+def test_index_type_follows_corpus_size_and_survives_a_round_trip(tmp_path: Path) -> None:
+    from citeqa.index import FLAT_LIMIT, VectorIndex, choose_index_type
+
+    assert choose_index_type(10) == "flat" and choose_index_type(FLAT_LIMIT) == "hnsw"
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(500, 16)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    chunks = [Chunk("d", i, i + 1) for i in range(500)]
+    flat, hnsw = VectorIndex(chunks, vectors, "flat"), VectorIndex(chunks, vectors, "hnsw")
+    agree = sum(flat.search(v, 1)[1][0] == hnsw.search(v, 1)[1][0] for v in vectors[:100])
+    assert agree >= 95
+    store = IndexStore(tmp_path)
+    store.save(hnsw, {"d": "h"}, FINGERPRINT)
+    loaded, _ = store.load(FINGERPRINT)  # type: ignore[misc]
+    assert loaded.index_type == "hnsw" and json.loads((tmp_path / MANIFEST).read_text())["index_type"] == "hnsw"
+    assert np.allclose(loaded.vectors, vectors)

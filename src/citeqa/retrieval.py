@@ -14,7 +14,7 @@ import numpy as np
 
 from citeqa.config import RetrievalSettings
 from citeqa.embedding import Encoder
-from citeqa.index import VectorIndex
+from citeqa.index import VectorStore
 from citeqa.lexical import BM25Index
 
 
@@ -48,7 +48,7 @@ def reciprocal_rank_fusion(dense: np.ndarray, bm25: np.ndarray, k: int = 60) -> 
 class HybridRetriever:
     Mode = str  # "hybrid" | "dense" | "bm25" | "rrf"
 
-    def __init__(self, vectors: VectorIndex, bm25: BM25Index, encoder: Encoder, settings: RetrievalSettings) -> None:
+    def __init__(self, vectors: VectorStore, bm25: BM25Index, encoder: Encoder, settings: RetrievalSettings) -> None:
         self.vectors = vectors
         self.bm25 = bm25
         self.encoder = encoder
@@ -72,7 +72,7 @@ class HybridRetriever:
         bm25_rows = bm25_rows[bm25_all[bm25_rows] > 0]
         clock.lap("bm25")
         rows = np.unique(np.concatenate([dense_rows[dense_rows >= 0], bm25_rows]).astype(np.int64))
-        dense = self.vectors.vectors[rows] @ query_vector
+        dense = self.vectors.vectors_for(rows) @ query_vector
         bm25 = bm25_all[rows]
         if mode == "dense":
             fused = dense
