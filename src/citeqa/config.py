@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 AnswererName = Literal["reader", "heuristic"]
+EncoderName = Literal["torch", "int8"]
 
 
 def default_model_dir() -> Path:
@@ -54,6 +55,8 @@ class AnswerSettings:
 @dataclass(frozen=True)
 class Settings:
     model_dir: Path = field(default_factory=default_model_dir)
+    # "int8": onnxruntime with int8 weights made from the same model (citeqa.quantized); "torch": fp32.
+    encoder: EncoderName = "torch"
     chunks: ChunkSettings = field(default_factory=ChunkSettings)
     retrieval: RetrievalSettings = field(default_factory=RetrievalSettings)
     answer: AnswerSettings = field(default_factory=AnswerSettings)
@@ -64,4 +67,4 @@ class Settings:
 
     def index_fingerprint(self) -> dict[str, Any]:
         """What the stored index depends on: a change here means the index must be rebuilt."""
-        return {"model": self.model_dir.name, "chunks": asdict(self.chunks)}
+        return {"model": self.model_dir.name, "encoder": self.encoder, "chunks": asdict(self.chunks)}

@@ -6,13 +6,33 @@ import threading
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
     from tokenizers import Tokenizer
+
+
+class TextEncoder(Protocol):
+    """What the pipeline needs of an embedding model."""
+
+    @property
+    def dimension(self) -> int: ...
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]: ...
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray: ...
+
+
+def make_encoder(model_dir: Path, kind: str = "torch", batch_size: int = 32) -> TextEncoder:
+    """The configured encoder: fp32 torch, or int8 onnxruntime made from the same weights."""
+    if kind == "int8":
+        from citeqa.quantized import Int8Encoder
+
+        return Int8Encoder(model_dir, batch_size)
+    return Encoder(model_dir, batch_size)
 
 
 class Encoder:

@@ -14,7 +14,7 @@ import numpy as np
 
 from citeqa.answers import Citation, Passage, Span
 from citeqa.documents import Document
-from citeqa.embedding import Encoder
+from citeqa.embedding import TextEncoder
 from citeqa.sentences import split_sentences
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"  # noqa: E501
@@ -46,7 +46,7 @@ def question_kind(question: str) -> QuestionKind:
 
 
 class HeuristicAnswerer:
-    def __init__(self, encoder: Encoder, tokenize: Callable[[str], list[str]]) -> None:
+    def __init__(self, encoder: TextEncoder, tokenize: Callable[[str], list[str]]) -> None:
         self.encoder = encoder
         self.tokenize = tokenize
 

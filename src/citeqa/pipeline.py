@@ -17,7 +17,7 @@ from citeqa.chunking import Chunker, index_text
 from citeqa.config import AnswererName, Settings
 from citeqa.conversation import Turn, retrieval_query, standalone_question
 from citeqa.documents import Document, SkippedFile, load_directory
-from citeqa.embedding import Encoder
+from citeqa.embedding import TextEncoder, make_encoder
 from citeqa.index import BuildStats, CorruptIndex, IndexStore, VectorIndex, update_index
 from citeqa.lexical import BM25Index
 from citeqa.retrieval import HybridRetriever
@@ -48,7 +48,7 @@ class QA:
         self,
         documents: Sequence[Document],
         index: VectorIndex,
-        encoder: Encoder,
+        encoder: TextEncoder,
         settings: Settings,
         *,
         skipped: Sequence[SkippedFile] = (),
@@ -103,7 +103,7 @@ class QA:
         settings = settings or Settings()
         if not documents:
             raise EmptyCorpusError("the corpus has no documents")
-        encoder = Encoder(settings.model_dir, settings.encode_batch_size)
+        encoder = make_encoder(settings.model_dir, settings.encoder, settings.encode_batch_size)
         index, build = open_index(documents, encoder, settings, Path(index_dir) if index_dir else None, progress)
         return cls(documents, index, encoder, settings, skipped=skipped, build=build)
 
@@ -230,7 +230,7 @@ class QA:
 
 
 def open_index(
-    documents: Sequence[Document], encoder: Encoder, settings: Settings, index_dir: Path | None, progress: bool
+    documents: Sequence[Document], encoder: TextEncoder, settings: Settings, index_dir: Path | None, progress: bool
 ) -> tuple[VectorIndex, BuildStats]:
     """Load the stored index when it matches, else bring it up to date and store it atomically."""
     fingerprint = settings.index_fingerprint()

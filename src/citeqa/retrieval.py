@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from citeqa.config import RetrievalSettings
-from citeqa.embedding import Encoder
+from citeqa.embedding import TextEncoder
 from citeqa.index import VectorStore
 from citeqa.lexical import BM25Index
 
@@ -48,7 +48,9 @@ def reciprocal_rank_fusion(dense: np.ndarray, bm25: np.ndarray, k: int = 60) -> 
 class HybridRetriever:
     Mode = str  # "hybrid" | "dense" | "bm25" | "rrf"
 
-    def __init__(self, vectors: VectorStore, bm25: BM25Index, encoder: Encoder, settings: RetrievalSettings) -> None:
+    def __init__(
+        self, vectors: VectorStore, bm25: BM25Index, encoder: TextEncoder, settings: RetrievalSettings
+    ) -> None:
         self.vectors = vectors
         self.bm25 = bm25
         self.encoder = encoder

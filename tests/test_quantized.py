@@ -1,0 +1,55 @@
+"""The int8 encoder against the fp32 model it is made from."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from citeqa.config import default_model_dir
+from citeqa.embedding import Encoder
+from citeqa.quantized import Int8Encoder
+
+TEXTS = [
+    "Space Force Brig. Gen. Anthony J. Mastalir said that U.S. forces are working to transition.",
+    "The talks aim to establish a bilateral roadmap for future collaboration.",
+    "Coronaviruses are enveloped RNA viruses " * 80,  # longer than the model's window: truncated alike
+    "short",
+]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("cache")
+
+
+@pytest.fixture(scope="module")
+def int8(cache: Path) -> Iterator[Int8Encoder]:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_CACHE_HOME", str(cache))
+        encoder = Int8Encoder(default_model_dir())
+        encoder.encode(["made and cached on first use"])
+        yield encoder
+
+
+def test_int8_embeddings_are_close_to_fp32(int8: Int8Encoder) -> None:
+    reference = Encoder(default_model_dir()).encode(TEXTS)
+    vectors = int8.encode(TEXTS)
+    assert vectors.shape == reference.shape == (len(TEXTS), 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+    cosine = (vectors * reference).sum(axis=1)
+    assert cosine.min() > 0.98, cosine
+    # Same ranking for a retrieval-like comparison.
+    query = int8.encode(["Who is the general who spoke about U.S. forces?"])[0]
+    assert int(np.argmax(vectors @ query)) == 0
+
+
+def test_the_model_file_is_made_once_and_cached(int8: Int8Encoder, cache: Path) -> None:
+    files = list(cache.glob("citeqa/minilm-int8-*.onnx"))
+    assert len(files) == 1 and not list(files[0].parent.glob("*.tmp"))
+
+
+def test_empty_input_gives_no_rows(int8: Int8Encoder) -> None:
+    assert int8.encode([]).shape == (0, 384)
