@@ -15,6 +15,8 @@ from citeqa.app import launch
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "screenshots"
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+LOCAL = ("http://127.0.0.1", "data:", "blob:")
+BOT = "[data-testid='bot']"
 
 pytestmark = pytest.mark.skipif(
     CHROMIUM is None, reason="Debian's chromium is not installed (apt-get install chromium)"
@@ -35,32 +37,69 @@ def url(qa: QA) -> Iterator[str]:
     demo.close()
 
 
-def test_ask_and_follow_up_in_the_browser(url: str) -> None:
+def test_a_person_using_the_chat(url: str, tmp_path: Path) -> None:
+    """Ask, see the quote and citation, open it in the viewer, follow up, upload a document, ask it."""
     from playwright.sync_api import expect, sync_playwright
 
     SCREENSHOTS.mkdir(exist_ok=True)
+    hostile = tmp_path / "hostile-notes.html"
+    hostile.write_text(
+        "<h1>Field notes</h1><p>The observatory on Mount Keller was rebuilt by Orion Works in 2019.</p>"
+        "<script>window.__pwned = 1</script><p>&lt;script&gt;window.__pwned = 2&lt;/script&gt; stays text.</p>",
+        encoding="utf-8",
+    )
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page(viewport={"width": 1280, "height": 900})
-        external: list[str] = []
-        page.on(
-            "request",
-            lambda r: external.append(r.url) if not r.url.startswith(("http://127.0.0.1", "data:", "blob:")) else None,
-        )
+        outside: list[str] = []
+        page.on("request", lambda r: None if r.url.startswith(LOCAL) else outside.append(r.url))
         page.goto(url)
+
         box = page.get_by_label("Question")
         box.fill("Who hosted the first-ever Space Engagement Talks with Japan?")
         box.press("Enter")
-        expect(page.locator("mark").first).to_be_visible(timeout=60_000)
-        expect(page.get_by_text("us-japan-space-engagement-talks").first).to_be_visible()
-        page.screenshot(path=str(SCREENSHOTS / "answer.png"), full_page=True)
+        answer = page.locator(BOT).nth(0)
+        expect(answer.locator("mark")).to_be_visible(timeout=60_000)
+        expect(answer).to_contain_text("Mastalir")
+        expect(answer).to_contain_text("us-japan-space-engagement-talks")
+        page.screenshot(path=str(SCREENSHOTS / "1-answer.png"), full_page=True)
+
+        answer.locator("a.citeqa-cite").first.click()
+        viewer = page.locator("#citeqa-viewer")
+        expect(viewer.locator("mark")).to_contain_text("Mastalir", timeout=30_000)
+        expect(viewer).to_contain_text("US, Japan host first-ever Space Engagement Talks")
+        page.screenshot(path=str(SCREENSHOTS / "2-citation-viewer.png"), full_page=True)
 
         box.fill("What command does he lead?")
         box.press("Enter")
-        expect(page.locator(".message").nth(3)).to_contain_text("Space Forces Indo-Pacific", timeout=60_000)
-        page.screenshot(path=str(SCREENSHOTS / "follow-up.png"), full_page=True)
+        expect(page.locator(BOT).nth(1)).to_contain_text("Space Forces Indo-Pacific", timeout=60_000)
+        page.screenshot(path=str(SCREENSHOTS / "3-follow-up.png"), full_page=True)
+
+        page.get_by_text("Documents", exact=True).click()
+        page.locator("input[type=file]").set_input_files(str(hostile))
+        expect(page.get_by_text("Indexed: Field notes")).to_be_visible(timeout=60_000)
+        box.fill("Who rebuilt the observatory on Mount Keller?")
+        box.press("Enter")
+        expect(page.locator(BOT).nth(2)).to_contain_text("Orion Works", timeout=60_000)
+        assert page.evaluate("window.__pwned") is None, "a document's script ran in the page"
+        page.screenshot(path=str(SCREENSHOTS / "4-uploaded-document.png"), full_page=True)
 
         page.set_viewport_size({"width": 390, "height": 844})
-        page.screenshot(path=str(SCREENSHOTS / "phone.png"), full_page=True)
+        page.screenshot(path=str(SCREENSHOTS / "5-phone.png"), full_page=True)
         browser.close()
-    assert external == [], f"the page reached outside this machine: {external[:5]}"
+    assert outside == [], f"the page reached outside this machine: {outside[:5]}"
+
+
+def test_keyboard_only(url: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(url)
+        page.get_by_label("Question").wait_for()
+        # The question box has focus on load; typing and Enter ask without a mouse.
+        page.keyboard.type("When was U.S. Space Forces Korea activated?")
+        page.keyboard.press("Enter")
+        expect(page.locator(BOT).nth(0)).to_contain_text("2022", timeout=60_000)
+        browser.close()

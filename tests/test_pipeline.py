@@ -119,3 +119,22 @@ def test_an_added_file_is_indexed_and_answerable(tmp_path: Path, corpus_dir: Pat
     assert [s.path for s in qa.skipped] == ["junk.bin.txt"]
     answer = qa.ask("Which company completed the lunar outpost?")
     assert answer.answered and answer.citations[0].document_id == "moon"
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "¿Quién organizó las conversaciones sobre el espacio?",
+        "宇宙作戦について教えてください",
+        "?!?!...;;",
+        "the the the the",
+        "DROP TABLE documents; --",
+        "<script>alert(1)</script>",
+        "Mastalir " * 3000,
+    ],
+)
+def test_odd_questions_get_an_answer_or_an_honest_abstention(qa: QA, question: str) -> None:
+    answer = qa.ask(question)
+    assert answer.text
+    for citation in answer.citations:
+        assert qa.documents[citation.document_id].text[citation.start : citation.end] == citation.quote

@@ -6,6 +6,7 @@ import html
 import os
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from citeqa.answers import Answer, Citation, Passage
 from citeqa.conversation import Turn
@@ -23,7 +24,28 @@ mark { background: #ffe58a; color: inherit; padding: 0 .1em; border-radius: .2em
 .citeqa-passage { border-left: 3px solid #ccc; padding: .3em .6em; margin: .5em 0; font-size: .92em; }
 .citeqa-passage.cited { border-color: #e0a800; }
 .citeqa-meta { color: #666; font-size: .85em; }
+.citeqa-document { white-space: pre-wrap; max-height: 420px; overflow-y: auto; font-size: .92em; }
+#citeqa-open { display: none; }
 """
+
+# Citation links live inside chat messages, which cannot call Python; a click writes the request
+# into a hidden textbox, whose input event renders the viewer.
+VIEWER_JS = """
+<script>
+document.addEventListener('click', (event) => {
+  const link = event.target.closest && event.target.closest('a.citeqa-cite');
+  if (!link) return;
+  event.preventDefault();
+  const box = document.querySelector('#citeqa-open textarea, #citeqa-open input');
+  if (!box) return;
+  box.value = decodeURIComponent(link.getAttribute('href').replace('#cite=', ''));
+  box.dispatchEvent(new Event('input', { bubbles: true }));
+});
+</script>
+"""
+SCROLL_TO_QUOTE_JS = (
+    "() => { setTimeout(() => document.querySelector('#citeqa-viewer mark')?.scrollIntoView({block: 'center'}), 100); }"
+)
 
 
 def _highlight(text: str, start: int, end: int) -> str:
@@ -37,6 +59,29 @@ def _location(citation: Citation) -> str:
     return f"{html.escape(citation.document_id)}{page}, characters {citation.start}–{citation.end}"
 
 
+def _citation_link(citation: Citation) -> str:
+    """A link that opens the cited document in the viewer (see VIEWER_JS), scrolled to the quote."""
+    # The chat's sanitiser drops data-* attributes, so the request rides in the fragment.
+    target = f"{quote(citation.document_id, safe='')}|{citation.start}|{citation.end}"
+    return f"<a class='citeqa-cite' href='#cite={target}'><strong>{html.escape(citation.title)}</strong></a>"
+
+
+def render_document(qa: QA, request: str) -> str:
+    """The whole document of a citation request ``"doc_id|start|end"``, the quote marked."""
+    try:
+        doc_id, start_text, end_text = request.rsplit("|", 2)
+        document = qa.documents[doc_id]
+        start, end = int(start_text), int(end_text)
+    except (ValueError, KeyError):
+        return "<p class='citeqa-meta'>Click a citation to see it in its document.</p>"
+    page = document.page_at(start)
+    where = f"{html.escape(document.id)}{f', page {page}' if page else ''}, characters {start}–{end}"
+    return (
+        f"<div class='citeqa-meta'><strong>{html.escape(document.title)}</strong> — {where}</div>"
+        f"<div class='citeqa-document'>{_highlight(document.text, start, end)}</div>"
+    )
+
+
 def render_answer(answer: Answer) -> str:
     notice = f"<p><em>{html.escape(answer.message)}</em></p>\n\n" if answer.message else ""
     if not answer.answered:
@@ -48,7 +93,7 @@ def render_answer(answer: Answer) -> str:
     sentence = best.sentence
     quote = _highlight(sentence.text, best.start - sentence.start, best.end - sentence.start)
     sources = "".join(
-        f"<li><strong>{html.escape(c.title)}</strong> — {_location(c)} · score {c.score:.2f}"
+        f"<li>{_citation_link(c)} — {_location(c)} · score {c.score:.2f}"
         f"{'' if i == 0 else ' · “' + html.escape(c.quote) + '”'}</li>"
         for i, c in enumerate(answer.citations)
     )
@@ -165,7 +210,10 @@ def build_app(qa: QA) -> Any:
                     clear_button = gr.Button("Clear conversation")
                 gr.Examples(EXAMPLES, inputs=question)
             with gr.Column(scale=2):
-                with gr.Accordion("Retrieved passages", open=True):
+                with gr.Accordion("Source", open=True):
+                    viewer = gr.HTML(render_document(qa, ""), elem_id="citeqa-viewer")
+                    open_request = gr.Textbox(elem_id="citeqa-open", show_label=False, container=False)
+                with gr.Accordion("Retrieved passages", open=False):
                     passages = gr.HTML(render_passages(None))
                 with gr.Accordion("Documents", open=False):
                     corpus = gr.HTML(render_corpus(qa))
@@ -181,6 +229,12 @@ def build_app(qa: QA) -> Any:
         ask_button.click(respond, [question, chatbot, turns, session], outputs, api_visibility="private")
         clear_button.click(clear, None, outputs, api_visibility="private")
         files.upload(upload, [files, session], [session, corpus, upload_status, files], api_name="upload")
+        open_request.input(
+            lambda request, current: render_document(current or qa, request),
+            [open_request, session],
+            viewer,
+            api_visibility="private",
+        ).then(None, js=SCROLL_TO_QUOTE_JS)
     return demo
 
 
@@ -205,6 +259,7 @@ def launch(
         quiet=True,
         theme=_offline_theme(),
         css=CSS,
+        head=VIEWER_JS,
         footer_links=[],
         ssr_mode=False,
         pwa=False,
