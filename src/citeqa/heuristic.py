@@ -29,6 +29,8 @@ _NUMBER = re.compile(
 _CAPITALISED = re.compile(r"(?:[A-Z][\w.&'’-]*(?:\s+(?:of|and|the|for|de|von|van|al)\s+|\s+))*[A-Z][\w.&'’-]*")
 _PLACE = re.compile(r"\b(?:in|at|from|near|outside of|outside)\s+((?:the\s+)?" + _CAPITALISED.pattern + ")")
 
+_HONORIFIC = re.compile(r"\b(?:Gen|Lt|Col|Maj|Capt|Sgt|Adm|Cmdr|Dr|Mr|Mrs|Ms|Prof|Sen|Rep|Gov)\.")
+
 QuestionKind = str
 
 
@@ -57,6 +59,8 @@ class HeuristicAnswerer:
         for rank, passage in enumerate(passages):
             span = passage.span
             for start, end in split_sentences(span.text):
+                if span.text[start:end] == span.title:
+                    continue  # a headline restates the topic; it rarely answers a question about it
                 key = (span.document_id, span.start + start, span.start + end)
                 # Overlapping chunks repeat sentences; keep the better passage's prior.
                 sentences.setdefault(key, 1.0 / (1 + rank))
@@ -110,7 +114,8 @@ def _narrow(kind: QuestionKind, question: str, sentence: str) -> tuple[int, int]
             return found[0].start(1), found[0].end(1)
     elif kind == "person":
         matches = [m for m in _CAPITALISED.finditer(sentence) if m.start() > 0 or len(m.group().split()) > 1]
-        matches = sorted(matches, key=lambda m: -len(m.group().split()))
+        # A rank or honorific marks a person; otherwise prefer the longer name.
+        matches = sorted(matches, key=lambda m: (not _HONORIFIC.search(m.group()), -len(m.group().split())))
     matches = [m for m in matches if new(m.group())]
     if matches:
         return matches[0].start(), matches[0].end()
