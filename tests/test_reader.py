@@ -19,7 +19,7 @@ from citeqa.reader import (
 NEG = -10.0
 
 
-def _window(n: int, context: range) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _window(n: int, context: range) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Logits all NEG, offsets i*10..i*10+5 for passage tokens, mask true on ``context``."""
     s = np.full(n, NEG)
     e = np.full(n, NEG)
@@ -28,7 +28,7 @@ def _window(n: int, context: range) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     offsets = np.zeros((n, 2), dtype=np.int64)
     for i in context:
         offsets[i] = (i * 10, i * 10 + 5)
-    return s, e, offsets, mask  # type: ignore[return-value]
+    return s, e, offsets, mask
 
 
 def test_picks_highest_valid_span_and_maps_offsets() -> None:
@@ -91,7 +91,7 @@ def test_exact_char_offsets_with_unicode_via_real_tokenizer() -> None:
     enc = tok(question, passage, return_offsets_mapping=True)
     seq = enc.sequence_ids()
     mask = np.array([sid == 1 for sid in seq])
-    offsets = np.array([o if sid == 1 else (0, 0) for o, sid in zip(enc["offset_mapping"], seq)])
+    offsets = np.array([o if sid == 1 else (0, 0) for o, sid in zip(enc["offset_mapping"], seq, strict=True)])
     want = "\u201cThe\u00a0Wall\u201d"
     lo = passage.index(want)
     hi = lo + len(want)

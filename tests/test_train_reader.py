@@ -41,9 +41,9 @@ def test_tiny_training_run_produces_loadable_reader(tmp_path: Path) -> None:
 
 def test_threshold_maximises_overall_f1() -> None:
     items = [
-        QAItem("1", "t", "q", "c", (("Paris",0),), False),
+        QAItem("1", "t", "q", "c", (("Paris", 0),), False),
         QAItem("2", "t", "q", "c", (), True),
-        QAItem("3", "t", "q", "c", (("blue",0),), False),
+        QAItem("3", "t", "q", "c", (("blue", 0),), False),
     ]
     # Right answers have high margins; the unanswerable question has a low one.
     res = score_predictions(items, ["Paris", "Lyon", "blue"], [5.0, -1.0, 2.0])

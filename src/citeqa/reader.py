@@ -26,7 +26,7 @@ FROZEN_KEYS = frozenset({"bert.embeddings.word_embeddings.weight"})
 # Long questions would eat the passage window; nothing useful lives past this many tokens.
 MAX_QUESTION_TOKENS = 64
 
-DEFAULT_MODEL_DIR = Path(__file__).resolve().parents[2] / "models" / "reader"
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "reader"
 
 
 class ReaderWeightsError(RuntimeError):
@@ -159,9 +159,7 @@ class ExtractiveReader:
         self._loaded: _Loaded | None = None
 
     @classmethod
-    def from_model(
-        cls, model: Any, tokenizer: Any, *, threshold: float = 0.0, **kwargs: Any
-    ) -> ExtractiveReader:
+    def from_model(cls, model: Any, tokenizer: Any, *, threshold: float = 0.0, **kwargs: Any) -> ExtractiveReader:
         """Wrap an in-memory model (used by training to evaluate without saving)."""
         reader = cls(**kwargs)
         reader._loaded = _Loaded(model=model, tokenizer=tokenizer, threshold=threshold)
@@ -217,11 +215,15 @@ class ExtractiveReader:
         # The QA head is "newly initialised" from the base checkpoint's point of view; that warning
         # is expected here because the shipped tensors overwrite it right after.
         previous = hf_logging.get_verbosity()
+        bar_was_on = hf_logging.is_progress_bar_enabled()
         hf_logging.set_verbosity_error()
+        hf_logging.disable_progress_bar()  # a "Loading weights" bar per reader is noise in a CLI
         try:
             model = AutoModelForQuestionAnswering.from_pretrained(str(base))
         finally:
             hf_logging.set_verbosity(previous)
+            if bar_was_on:
+                hf_logging.enable_progress_bar()
         tokenizer = AutoTokenizer.from_pretrained(str(base), use_fast=True)
         shipped = {k: v.to(torch.float32) for k, v in load_file(str(weights_path)).items()}
         result = model.load_state_dict(shipped, strict=False)
@@ -242,9 +244,7 @@ class ExtractiveReader:
         """Top ``top_k`` answer spans over all passages, best first."""
         return self.read_batch([(question, passages)], top_k=top_k)[0]
 
-    def read_batch(
-        self, queries: Sequence[tuple[str, Sequence[str]]], top_k: int = 5
-    ) -> list[list[ReaderSpan]]:
+    def read_batch(self, queries: Sequence[tuple[str, Sequence[str]]], top_k: int = 5) -> list[list[ReaderSpan]]:
         """Like :meth:`read` for many questions at once; windows are batched across questions."""
         pair_q: list[str] = []
         pair_p: list[str] = []
@@ -278,8 +278,9 @@ class ExtractiveReader:
         found: list[dict[tuple[int, int, int], ReaderSpan]] = [{} for _ in queries]
         for b in range(0, n_windows, self.batch_size):
             chunk = order[b : b + self.batch_size]
-            start_logits, end_logits = self._forward(loaded, [enc["input_ids"][w] for w in chunk],
-                                                     [enc["token_type_ids"][w] for w in chunk])
+            start_logits, end_logits = self._forward(
+                loaded, [enc["input_ids"][w] for w in chunk], [enc["token_type_ids"][w] for w in chunk]
+            )
             width = start_logits.shape[1]
             offsets = np.zeros((len(chunk), width, 2), dtype=np.int64)
             mask = np.zeros((len(chunk), width), dtype=bool)
@@ -290,9 +291,7 @@ class ExtractiveReader:
                     if sid == 1:
                         mask[r, t] = True
                         offsets[r, t] = offs[t]
-            for r, best in enumerate(
-                best_spans(start_logits, end_logits, offsets, mask, self.max_answer_tokens)
-            ):
+            for r, best in enumerate(best_spans(start_logits, end_logits, offsets, mask, self.max_answer_tokens)):
                 if best is None:
                     continue
                 qi, pi = owner[sample_map[chunk[r]]]

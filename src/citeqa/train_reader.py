@@ -2,7 +2,7 @@
 
 Usage::
 
-    python -m citeqa.train_reader --data ../shared/training/squad2-training.json --out models/reader
+    python -m citeqa.train_reader --data ../shared/training/squad2-training.json --out src/citeqa/models/reader
 
 Training windows mimic what the reader sees at run time: the question plus a run of consecutive
 sentences (~160 tokens). A few whole articles are held out to pick the best epoch and the
@@ -320,9 +320,7 @@ def compute_f1(gold: str, pred: str) -> float:
     return 2 * precision * recall / (precision + recall)
 
 
-def score_predictions(
-    items: Sequence[QAItem], preds: Sequence[str], margins: Sequence[float]
-) -> EvalResult:
+def score_predictions(items: Sequence[QAItem], preds: Sequence[str], margins: Sequence[float]) -> EvalResult:
     """SQuAD 2.0 scoring with the margin threshold that maximises overall F1 ("best_f1_thresh")."""
     n = len(items)
     ans_f1 = np.zeros(n)
@@ -405,11 +403,7 @@ def _fit_threads(wanted: int) -> int:
 def save_weights(model: Any, out_dir: Path) -> Path:
     from safetensors.torch import save_file
 
-    state = {
-        k: v.detach().to("cpu").half().contiguous()
-        for k, v in model.state_dict().items()
-        if k not in FROZEN_KEYS
-    }
+    state = {k: v.detach().to("cpu").half().contiguous() for k, v in model.state_dict().items() if k not in FROZEN_KEYS}
     path = out_dir / WEIGHTS_FILE
     save_file(state, str(path))
     return path
@@ -428,7 +422,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--max-seq-len", type=int, default=192)
     parser.add_argument("--neg-prob", type=float, default=0.3, help="chance of an extra no-answer window")
     parser.add_argument(
-        "--time-budget-s", type=float, default=2900.0,
+        "--time-budget-s",
+        type=float,
+        default=2900.0,
         help="training-loop wall budget; the LR schedule is shortened to fit after measuring the first steps",
     )
     parser.add_argument("--threads", type=int, default=2)
@@ -541,8 +537,15 @@ def main(argv: list[str] | None = None) -> int:
         epochs_run += 1
         t_eval = time.time()
         result = evaluate(model, tokenizer, eval_items, args.max_seq_len)
-        history.append({"epoch": epoch + 1, "step": step, **result.as_dict(), "threshold": round(result.threshold, 4),
-                        "eval_seconds": round(time.time() - t_eval, 1)})
+        history.append(
+            {
+                "epoch": epoch + 1,
+                "step": step,
+                **result.as_dict(),
+                "threshold": round(result.threshold, 4),
+                "eval_seconds": round(time.time() - t_eval, 1),
+            }
+        )
         print(f"\nepoch {epoch + 1} step {step}: {json.dumps(history[-1])}", flush=True)
         if best is None or result.f1 > best.f1:
             best = result
@@ -584,8 +587,11 @@ def main(argv: list[str] | None = None) -> int:
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     (args.out / META_FILE).write_text(json.dumps(meta, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    print(f"saved {weights} ({weights.stat().st_size / 1e6:.1f} MB); held-out {json.dumps(best.as_dict())} "
-          f"threshold {best.threshold:.3f}", flush=True)
+    print(
+        f"saved {weights} ({weights.stat().st_size / 1e6:.1f} MB); held-out {json.dumps(best.as_dict())} "
+        f"threshold {best.threshold:.3f}",
+        flush=True,
+    )
     return 0
 
 
