@@ -47,7 +47,9 @@ def main() -> None:
             started = time.perf_counter()
             qa = QA.from_documents(documents, index_dir=Path(folder), settings=settings, progress=False)
             build = time.perf_counter() - started
-        texts = [index_text(qa.documents[c.document_id], c, settings.chunks) for c in qa.index.chunks]
+        texts = [
+            index_text(qa.documents[c.document_id], c, settings.chunks.title_for_embedding) for c in qa.index.chunks
+        ]
         tokens = sum(qa.encoder.count_tokens(texts))
         started = time.perf_counter()
         qa.encoder.encode(texts)

@@ -37,7 +37,9 @@ def real_embeddings() -> tuple[np.ndarray, np.ndarray, list[str], list[str]]:
     assert covid.documents is not None
     qa = QA.from_documents(covid.documents, index_dir=ROOT / "embeddings" / "eval-covid-qa-dev")
     questions = [q.question for q in covid.questions]
-    texts = [index_text(qa.documents[c.document_id], c, qa.settings.chunks) for c in qa.index.chunks]
+    texts = [
+        index_text(qa.documents[c.document_id], c, qa.settings.chunks.title_for_embedding) for c in qa.index.chunks
+    ]
     return qa.index.vectors, qa.encoder.encode(questions), questions, texts
 
 

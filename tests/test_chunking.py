@@ -38,8 +38,8 @@ def test_an_overlong_sentence_is_split_at_word_boundaries() -> None:
 def test_index_text_prefixes_the_title() -> None:
     document = document_from_text("d", "My Title\n\nBody sentence.")
     chunk = Chunker(ChunkSettings(), words).run(document)[-1]
-    assert index_text(document, chunk, ChunkSettings(title_prefix=True)).startswith("My Title\n")
-    assert index_text(document, chunk, ChunkSettings(title_prefix=False)) == document.text[chunk.start : chunk.end]
+    assert index_text(document, chunk, True).startswith("My Title\n")
+    assert index_text(document, chunk, False) == document.text[chunk.start : chunk.end]
 
 
 def test_empty_document_has_no_chunks() -> None:

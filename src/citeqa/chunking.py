@@ -21,10 +21,10 @@ class Chunk:
     end: int
 
 
-def index_text(document: Document, chunk: Chunk, settings: ChunkSettings) -> str:
-    """What retrieval sees of a chunk: its text, after the document title when so configured."""
+def index_text(document: Document, chunk: Chunk, with_title: bool) -> str:
+    """What a retriever sees of a chunk: its text, after the document title when ``with_title``."""
     text = document.text[chunk.start : chunk.end]
-    return f"{document.title}\n{text}" if settings.title_prefix and document.title else text
+    return f"{document.title}\n{text}" if with_title and document.title else text
 
 
 class Chunker:

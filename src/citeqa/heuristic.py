@@ -15,6 +15,7 @@ import numpy as np
 from citeqa.answers import Citation, Passage, Span
 from citeqa.documents import Document
 from citeqa.embedding import TextEncoder
+from citeqa.questions import QuestionKind, question_kind
 from citeqa.sentences import split_sentences
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"  # noqa: E501
@@ -30,21 +31,6 @@ _CAPITALISED = re.compile(r"(?:[A-Z][\w.&'’-]*(?:\s+(?:of|and|the|for|de|von|v
 _PLACE = re.compile(r"\b(?:in|at|from|near|outside of|outside)\s+((?:the\s+)?" + _CAPITALISED.pattern + ")")
 
 _HONORIFIC = re.compile(r"\b(?:Gen|Lt|Col|Maj|Capt|Sgt|Adm|Cmdr|Dr|Mr|Mrs|Ms|Prof|Sen|Rep|Gov)\.")
-
-QuestionKind = str
-
-
-def question_kind(question: str) -> QuestionKind:
-    q = question.lower()
-    if re.search(r"\bhow (?:many|much|long|old|far|large|big)\b|\bwhat (?:number|percentage|proportion)\b", q):
-        return "number"
-    if re.search(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bwhich year\b", q):
-        return "date"
-    if re.search(r"\bwhere\b|\bwhich (?:city|country|place|region)\b|\bwhat (?:city|country|place)\b", q):
-        return "place"
-    if re.search(r"\bwho\b|\bwhom\b|\bwhose\b", q):
-        return "person"
-    return "other"
 
 
 class HeuristicAnswerer:

@@ -63,7 +63,7 @@ class QA:
         self.skipped = list(skipped)
         self.build = build or BuildStats()
         self._lock = threading.Lock()
-        texts = [index_text(self.documents[c.document_id], c, settings.chunks) for c in index.chunks]
+        texts = [index_text(self.documents[c.document_id], c, settings.chunks.title_for_bm25) for c in index.chunks]
         self.retriever = HybridRetriever(index, BM25Index(texts), encoder, settings.retrieval)
 
     # --- construction -----------------------------------------------------------------------
@@ -120,7 +120,7 @@ class QA:
             list(merged.values()),
             (self.index, hashes),
             chunker.run,
-            lambda d, c: index_text(d, c, self.settings.chunks),
+            lambda d, c: index_text(d, c, self.settings.chunks.title_for_embedding),
             self.encoder.encode,
             self.encoder.dimension,
             progress=False,
@@ -249,7 +249,7 @@ def open_index(
         documents,
         previous,
         chunker.run,
-        lambda d, c: index_text(d, c, settings.chunks),
+        lambda d, c: index_text(d, c, settings.chunks.title_for_embedding),
         encoder.encode,
         encoder.dimension,
         progress=progress,

@@ -7,6 +7,7 @@ from collections.abc import Mapping, Sequence
 
 from citeqa.answers import Citation, Passage, Span
 from citeqa.documents import Document
+from citeqa.questions import wants_sentence
 from citeqa.reader import ExtractiveReader
 from citeqa.sentences import split_sentences
 
@@ -31,6 +32,7 @@ class ReaderAnswerer:
             return []
         spans = self.reader.read(question, [p.span.text for p in passages], top_k=max(limit * 3, 5))
         threshold = self.reader.threshold
+        sentence_answer = wants_sentence(question)
         citations = []
         for span in spans:
             passage = passages[span.passage_index].span
@@ -42,6 +44,8 @@ class ReaderAnswerer:
             margin = span.margin - threshold + self.retrieval_weight * (passages[span.passage_index].score - 0.5)
             confidence = 1.0 / (1.0 + math.exp(-margin / self.temperature))
             s_start, s_end = _enclosing_sentence(passage, start, end)
+            if sentence_answer:
+                start, end = s_start, s_end
             citations.append(
                 Citation(
                     answer=Span(

@@ -1,0 +1,31 @@
+"""What kind of answer a question asks for: a short span (a name, date, number, phrase) or a sentence."""
+
+from __future__ import annotations
+
+import re
+
+QuestionKind = str
+
+_SENTENCE_QUESTION = re.compile(
+    r"^\s*(?:why\b|how (?!many|much|long|old|far|large|big|often|soon|early|late)\w+\b|"
+    r"what (?:are|were|do|does|did)\b|(?:explain|describe)\b)",
+    re.IGNORECASE,
+)
+
+
+def question_kind(question: str) -> QuestionKind:
+    q = question.lower()
+    if re.search(r"\bhow (?:many|much|long|old|far|large|big)\b|\bwhat (?:number|percentage|proportion)\b", q):
+        return "number"
+    if re.search(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bwhich year\b", q):
+        return "date"
+    if re.search(r"\bwhere\b|\bwhich (?:city|country|place|region)\b|\bwhat (?:city|country|place)\b", q):
+        return "place"
+    if re.search(r"\bwho\b|\bwhom\b|\bwhose\b", q):
+        return "person"
+    return "other"
+
+
+def wants_sentence(question: str) -> bool:
+    """Why/how-does/what-are questions are answered by a statement, not a phrase inside one."""
+    return bool(_SENTENCE_QUESTION.match(question))
