@@ -18,17 +18,18 @@ from tests.conftest import ROOT
 def test_kill_9_mid_build_leaves_the_previous_index_and_the_next_start_repairs(tmp_path: Path) -> None:
     corpus = tmp_path / "docs_corpus"
     shutil.copytree(ROOT / "docs_corpus", corpus)
-    sentences = (corpus / "us-japan-space-engagement-talks.txt").read_text(encoding="utf-8").split(". ")
-    for i in range(40):
-        (corpus / f"note-{i:02d}.txt").write_text(f"Note {i}\n\n" + ". ".join(sentences[i % 7 :] * 3), "utf-8")
     before = QA.from_directory(corpus, progress=False)
     store = IndexStore(tmp_path / "embeddings")
     fingerprint = Settings().index_fingerprint()
 
-    for path in corpus.glob("note-*.txt"):  # every note changes: the next build re-embeds them all
-        path.write_text(path.read_text(encoding="utf-8") + "\n\nA changed ending.", "utf-8")
+    # Enough new text (~700 chunks) that the next build is still embedding when it is killed.
+    sentences = (corpus / "us-japan-space-engagement-talks.txt").read_text(encoding="utf-8").split(". ")
+    for i in range(20):
+        body = ". ".join(f"{s} (note {i}, part {k})" for k in range(6) for s in sentences)
+        (corpus / f"note-{i:02d}.txt").write_text(f"Note {i}\n\n{body}", "utf-8")
     process = subprocess.Popen(
         [sys.executable, "-m", "citeqa.cli", "index", str(corpus)],
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},  # tqdm's bar has no newline to flush it
         stderr=subprocess.PIPE,
         stdout=subprocess.DEVNULL,
         cwd=tmp_path,
@@ -39,6 +40,7 @@ def test_kill_9_mid_build_leaves_the_previous_index_and_the_next_start_repairs(t
     seen = ""
     while "Embedding chunks" not in seen and time.monotonic() < deadline:
         seen += process.stderr.read(1)
+    time.sleep(1.0)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     assert process.returncode == -signal.SIGKILL
@@ -48,6 +50,6 @@ def test_kill_9_mid_build_leaves_the_previous_index_and_the_next_start_repairs(t
     assert survived[0].chunks == before.index.chunks
 
     repaired = QA.from_directory(corpus, progress=False)
-    assert repaired.build.documents_embedded == 40 and repaired.build.documents_reused == 2
+    assert repaired.build.documents_embedded == 20 and repaired.build.documents_reused == 2
     assert QA.from_directory(corpus, progress=False).build.documents_embedded == 0
     assert not list((tmp_path / "embeddings").glob(".*.tmp"))

@@ -29,7 +29,7 @@ mark { background: #ffe58a; color: inherit; padding: 0 .1em; border-radius: .2em
 """
 
 # Citation links live inside chat messages, which cannot call Python; a click writes the request
-# into a hidden textbox, whose input event renders the viewer.
+# into a hidden textbox, whose change event renders the viewer.
 VIEWER_JS = """
 <script>
 document.addEventListener('click', (event) => {
@@ -229,7 +229,7 @@ def build_app(qa: QA) -> Any:
         ask_button.click(respond, [question, chatbot, turns, session], outputs, api_visibility="private")
         clear_button.click(clear, None, outputs, api_visibility="private")
         files.upload(upload, [files, session], [session, corpus, upload_status, files], api_name="upload")
-        open_request.input(
+        open_request.change(
             lambda request, current: render_document(current or qa, request),
             [open_request, session],
             viewer,

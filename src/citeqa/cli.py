@@ -32,7 +32,7 @@ def _open(corpus: Path, index_dir: Path | None, settings: Settings | None = None
 @app.callback()
 def _logging(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s: %(message)s")
-    for noisy in ("transformers", "sentence_transformers", "httpx"):
+    for noisy in ("transformers", "sentence_transformers", "httpx", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
 
 
@@ -168,3 +168,7 @@ def main() -> None:
 
 
 __all__ = ["app", "main", "with_answerer"]
+
+
+if __name__ == "__main__":
+    main()
