@@ -46,9 +46,17 @@ class Encoder:
     @cached_property
     def model(self) -> SentenceTransformer:
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
 
-        with self._lock:
-            return SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
+        # The "Loading weights" bar would land in every `citeqa ask`; loading takes well under a second.
+        shown = hf_logging.is_progress_bar_enabled()
+        hf_logging.disable_progress_bar()
+        try:
+            with self._lock:
+                return SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
+        finally:
+            if shown:
+                hf_logging.enable_progress_bar()
 
     @cached_property
     def tokenizer(self) -> Tokenizer:

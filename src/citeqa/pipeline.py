@@ -192,6 +192,8 @@ class QA:
         best = citations[0].score if citations else 0.0
         if best < settings.min_score(name):
             return Answer(question, NO_ANSWER, False, best, (), tuple(passages), standalone, message, timings)
+        # Other candidates are offered only when they too clear the bar the best one had to clear.
+        citations = [c for c in citations if c.score >= settings.min_score(name)]
         return Answer(
             question, citations[0].quote, True, best, tuple(citations), tuple(passages), standalone, message, timings
         )
