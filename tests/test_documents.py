@@ -58,3 +58,11 @@ def test_binary_undecodable_and_unknown_files_are_skipped_and_named(
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(FileNotFoundError, match="corpus folder not found"):
         load_directory(tmp_path / "nope")
+
+
+def test_files_over_the_size_limit_are_refused_by_name(tmp_path: Path) -> None:
+    (tmp_path / "small.txt").write_text("Small\n\nFine.", encoding="utf-8")
+    (tmp_path / "huge.txt").write_text("Huge\n\n" + "word " * 2000, encoding="utf-8")
+    corpus = load_directory(tmp_path, max_bytes=1000)
+    assert [d.id for d in corpus.documents] == ["small"]
+    assert corpus.skipped[0].path == "huge.txt" and "limit" in corpus.skipped[0].reason
