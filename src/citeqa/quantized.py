@@ -28,10 +28,14 @@ def cache_dir() -> Path:
     return Path(base) / "citeqa"
 
 
+# Part of the cache key: a file made by an older recipe must never be picked up by a newer one.
+RECIPE = "opset17-qint8-per-channel"
+
+
 def int8_model_path(model_dir: Path) -> Path:
-    weights = model_dir / "model.safetensors"
-    digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:16]
-    return cache_dir() / f"minilm-int8-{digest}.onnx"
+    digest = hashlib.sha256((model_dir / "model.safetensors").read_bytes())
+    digest.update(RECIPE.encode())
+    return cache_dir() / f"minilm-int8-{digest.hexdigest()[:16]}.onnx"
 
 
 def export_int8(model_dir: Path, target: Path) -> Path:
