@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,3 +25,20 @@ def qa(corpus_dir: Path) -> Iterator[object]:
     from citeqa import QA
 
     yield QA.from_directory(corpus_dir, progress=False)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def chat_url(qa: object) -> Iterator[str]:
+    """The chat served on a free local port for the tests of one module."""
+    from citeqa.app import launch
+
+    port = free_port()
+    demo = launch(qa, host="127.0.0.1", port=port, block=False)  # type: ignore[arg-type]
+    yield f"http://127.0.0.1:{port}/"
+    demo.close()

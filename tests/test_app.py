@@ -2,13 +2,8 @@
 
 from __future__ import annotations
 
-import socket
-from collections.abc import Iterator
-
-import pytest
-
 from citeqa import QA
-from citeqa.app import _highlight, launch, render_answer
+from citeqa.app import _highlight, render_answer
 
 
 def content_text(content: object) -> str:
@@ -18,24 +13,10 @@ def content_text(content: object) -> str:
     return str(content)
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(qa: QA) -> Iterator[str]:
-    port = free_port()
-    demo = launch(qa, host="127.0.0.1", port=port, block=False)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
-
-
-def test_chat_answers_over_http(server: str) -> None:
+def test_chat_answers_over_http(chat_url: str) -> None:
     from gradio_client import Client
 
-    client = Client(server, verbose=False)
+    client = Client(chat_url, verbose=False)
     # Session state is kept by the server, not sent: the API takes the question and the chat so far.
     chat, passages, cleared = client.predict("Who hosted the US-Japan Space Engagement Talks?", [], api_name="/ask")
     answer_html = chat[-1]["content"]
@@ -45,10 +26,10 @@ def test_chat_answers_over_http(server: str) -> None:
     assert "<mark>" in passages and cleared == ""
 
 
-def test_empty_question_gets_a_message_not_a_trace(server: str) -> None:
+def test_empty_question_gets_a_message_not_a_trace(chat_url: str) -> None:
     from gradio_client import Client
 
-    chat, *_ = Client(server, verbose=False).predict("   ", [], api_name="/ask")
+    chat, *_ = Client(chat_url, verbose=False).predict("   ", [], api_name="/ask")
     assert "Please type a question" in str(chat[-1]["content"])
 
 
@@ -71,14 +52,14 @@ def test_upload_names_never_become_paths() -> None:
     assert upload_id("....") == "uploads/document"
 
 
-def test_uploads_are_per_session_and_refusals_name_the_file(server: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_uploads_are_per_session_and_refusals_name_the_file(chat_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from gradio_client import Client, handle_file
 
     good = tmp_path / "moonbase.md"
     good.write_text("Moon base report\n\nThe lunar outpost Artemis Station was completed by Helios Corp.", "utf-8")
     bad = tmp_path / "blob.txt"
     bad.write_bytes(b"\x00\x01binary")
-    alice, bob = Client(server, verbose=False), Client(server, verbose=False)
+    alice, bob = Client(chat_url, verbose=False), Client(chat_url, verbose=False)
     corpus, status, _ = alice.predict([handle_file(str(good)), handle_file(str(bad))], api_name="/upload")
     assert "Moon base report" in corpus and "Indexed" in status
     assert "blob.txt" in status and "binary" in status
@@ -88,7 +69,7 @@ def test_uploads_are_per_session_and_refusals_name_the_file(server: str, tmp_pat
     assert "uploads/moonbase" not in passages and "Helios" not in passages
 
 
-def test_twenty_simultaneous_sessions_match_one_by_one(server: str, qa: QA) -> None:
+def test_twenty_simultaneous_sessions_match_one_by_one(chat_url: str, qa: QA) -> None:
     from concurrent.futures import ThreadPoolExecutor
 
     from gradio_client import Client
@@ -103,7 +84,7 @@ def test_twenty_simultaneous_sessions_match_one_by_one(server: str, qa: QA) -> N
     ] * 5
 
     def one_session(pair: tuple[str, str]) -> list[str]:
-        client = Client(server, verbose=False)
+        client = Client(chat_url, verbose=False)
         first, _, _ = client.predict(pair[0], [], api_name="/ask")
         second, _, _ = client.predict(pair[1], first, api_name="/ask")
         return [content_text(m["content"]) for m in second]

@@ -3,14 +3,9 @@
 from __future__ import annotations
 
 import shutil
-import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
-from citeqa import QA
-from citeqa.app import launch
 
 ROOT = Path(__file__).resolve().parents[1]
 SCREENSHOTS = ROOT / "screenshots"
@@ -23,21 +18,7 @@ pytestmark = pytest.mark.skipif(
 )
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def url(qa: QA) -> Iterator[str]:
-    port = free_port()
-    demo = launch(qa, host="127.0.0.1", port=port, block=False)
-    yield f"http://127.0.0.1:{port}/"
-    demo.close()
-
-
-def test_a_person_using_the_chat(url: str, tmp_path: Path) -> None:
+def test_a_person_using_the_chat(chat_url: str, tmp_path: Path) -> None:
     """Ask, see the quote and citation, open it in the viewer, follow up, upload a document, ask it."""
     from playwright.sync_api import expect, sync_playwright
 
@@ -53,7 +34,7 @@ def test_a_person_using_the_chat(url: str, tmp_path: Path) -> None:
         page = browser.new_page(viewport={"width": 1280, "height": 900})
         outside: list[str] = []
         page.on("request", lambda r: None if r.url.startswith(LOCAL) else outside.append(r.url))
-        page.goto(url)
+        page.goto(chat_url)
 
         box = page.get_by_label("Question")
         box.fill("Who is the commander of United States Space Forces Indo-Pacific?")
@@ -90,13 +71,13 @@ def test_a_person_using_the_chat(url: str, tmp_path: Path) -> None:
     assert outside == [], f"the page reached outside this machine: {outside[:5]}"
 
 
-def test_keyboard_only(url: str) -> None:
+def test_keyboard_only(chat_url: str) -> None:
     from playwright.sync_api import expect, sync_playwright
 
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page()
-        page.goto(url)
+        page.goto(chat_url)
         page.get_by_label("Question").wait_for()
         # The question box has focus on load; typing and Enter ask without a mouse.
         page.keyboard.type("When was U.S. Space Forces Korea activated?")

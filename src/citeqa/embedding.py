@@ -15,6 +15,23 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 
+def load_tokenizer(model_dir: Path) -> Tokenizer:
+    """The model's fast tokenizer, untruncated and unpadded, for counting and batching ourselves."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+    tokenizer.no_truncation()
+    tokenizer.no_padding()
+    return tokenizer
+
+
+def count_word_pieces(tokenizer: Tokenizer, texts: Sequence[str]) -> list[int]:
+    """Word pieces per text, without the [CLS]/[SEP] the model adds."""
+    if not texts:
+        return []
+    return [len(encoding.ids) - 2 for encoding in tokenizer.encode_batch(list(texts))]
+
+
 class TextEncoder(Protocol):
     """What the pipeline needs of an embedding model."""
 
@@ -60,12 +77,7 @@ class Encoder:
 
     @cached_property
     def tokenizer(self) -> Tokenizer:
-        from tokenizers import Tokenizer
-
-        tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-        tokenizer.no_truncation()
-        tokenizer.no_padding()
-        return tokenizer
+        return load_tokenizer(self.model_dir)
 
     @property
     def dimension(self) -> int:
@@ -77,10 +89,7 @@ class Encoder:
         return int(dimension)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        """Word pieces per text, without the [CLS]/[SEP] the model adds."""
-        if not texts:
-            return []
-        return [len(encoding.ids) - 2 for encoding in self.tokenizer.encode_batch(list(texts))]
+        return count_word_pieces(self.tokenizer, texts)
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         if not texts:

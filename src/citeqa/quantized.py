@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from citeqa.embedding import count_word_pieces, load_tokenizer
+
 if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
@@ -101,17 +103,10 @@ class Int8Encoder:
 
     @cached_property
     def tokenizer(self) -> Tokenizer:
-        from tokenizers import Tokenizer
-
-        tokenizer = Tokenizer.from_file(str(self.model_dir / "tokenizer.json"))
-        tokenizer.no_truncation()
-        tokenizer.no_padding()
-        return tokenizer
+        return load_tokenizer(self.model_dir)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        if not texts:
-            return []
-        return [len(encoding.ids) - 2 for encoding in self.tokenizer.encode_batch(list(texts))]
+        return count_word_pieces(self.tokenizer, texts)
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
