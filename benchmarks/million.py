@@ -100,7 +100,7 @@ def main() -> None:
     hnsw.hnsw.efConstruction = 80
     hnsw.add(vectors)
     hnsw_build = time.perf_counter() - started
-    for ef in (32, 64, 128):
+    for ef in (64, 256, 1024):
         hnsw.hnsw.efSearch = ef
         p50, found = p50_ms(hnsw.search, query_vectors)
         rows.append((f"HNSW32 flat, efSearch {ef}", hnsw_build, index_bytes(hnsw), p50, recall_at_10(found, exact)))
@@ -113,7 +113,7 @@ def main() -> None:
     ivf.train(vectors[np.random.default_rng(1).choice(len(vectors), min(len(vectors), 40 * nlist), replace=False)])
     ivf.add(vectors)
     ivf_build = time.perf_counter() - started
-    for nprobe in (16, 32, 64):
+    for nprobe in (64, 256, 1024):
         ivf.nprobe = nprobe
         p50, found = p50_ms(ivf.search, query_vectors)
         rows.append((f"IVF{nlist},SQ8, nprobe {nprobe}", ivf_build, index_bytes(ivf), p50, recall_at_10(found, exact)))
