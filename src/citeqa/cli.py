@@ -11,7 +11,7 @@ import typer
 
 from citeqa.config import AnswererName, Settings
 from citeqa.documents import load_directory
-from citeqa.pipeline import QA, EmptyCorpusError, QuestionError, with_answerer
+from citeqa.pipeline import QA, EmptyCorpusError, QuestionError
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited, extractive answers from your documents.")
 
@@ -167,7 +167,7 @@ def main() -> None:
     app()
 
 
-__all__ = ["app", "main", "with_answerer"]
+__all__ = ["app", "main"]
 
 
 if __name__ == "__main__":

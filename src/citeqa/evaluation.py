@@ -17,7 +17,6 @@ from tqdm.auto import tqdm
 
 from citeqa.answers import Answer
 from citeqa.config import AnswererName
-from citeqa.conversation import retrieval_query
 from citeqa.datasets import EvalQuestion, QuestionSet
 from citeqa.pipeline import QA
 
@@ -130,9 +129,8 @@ def evaluate(qa: QA, question_set: QuestionSet, answerers: Sequence[AnswererName
         gold = gold_spans(qa, question)
         first_hit: dict[str, int | None] = {}
         if question.answerable:
-            query = retrieval_query(question.question, [])
-            if question.history:
-                query = f"{question.question} {question.history[-1]}"
+            # A follow-up is retrieved with its last earlier question, as the pipeline does.
+            query = " ".join([question.question, *question.history[-1:]])
             for mode in RETRIEVAL_MODES:
                 passages = qa.retrieve(query, max(RECALL_AT), mode=mode)
                 hit = next(

@@ -7,7 +7,6 @@ import re
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import replace
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol
@@ -271,7 +270,3 @@ def _deduplicate(citations: list[Citation]) -> list[Citation]:
             continue
         kept.append(citation)
     return kept
-
-
-def with_answerer(settings: Settings, name: AnswererName) -> Settings:
-    return replace(settings, answer=replace(settings.answer, answerer=name))

@@ -46,8 +46,6 @@ def reciprocal_rank_fusion(dense: np.ndarray, bm25: np.ndarray, k: int = 60) -> 
 
 
 class HybridRetriever:
-    Mode = str  # "hybrid" | "dense" | "bm25" | "rrf"
-
     def __init__(
         self, vectors: VectorStore, bm25: BM25Index, encoder: TextEncoder, settings: RetrievalSettings
     ) -> None:
@@ -59,7 +57,8 @@ class HybridRetriever:
     def run(
         self, query: str, top_k: int | None = None, *, mode: str = "hybrid", timings: dict[str, float] | None = None
     ) -> list[ScoredChunk]:
-        """Best chunks for ``query``; ``timings``, when given, receives milliseconds per stage."""
+        """Best chunks for ``query`` by ``mode`` (hybrid, dense, bm25 or rrf); ``timings``, when given,
+        receives milliseconds per stage."""
         top_k = top_k or self.settings.top_k
         if not self.vectors.chunks:
             return []
