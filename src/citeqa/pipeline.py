@@ -189,12 +189,12 @@ class QA:
         citations = _deduplicate(citations)[: top_k or settings.max_candidates]
         timings["answer"] = 1000 * (time.perf_counter() - started)
         best = citations[0].score if citations else 0.0
-        if best < settings.min_score(name):
+        # Every candidate offered must clear the same bar; none clearing it means abstaining.
+        confident = tuple(c for c in citations if c.score >= settings.min_score(name))
+        if not confident:
             return Answer(question, NO_ANSWER, False, best, (), tuple(passages), standalone, message, timings)
-        # Other candidates are offered only when they too clear the bar the best one had to clear.
-        citations = [c for c in citations if c.score >= settings.min_score(name)]
         return Answer(
-            question, citations[0].quote, True, best, tuple(citations), tuple(passages), standalone, message, timings
+            question, confident[0].quote, True, best, confident, tuple(passages), standalone, message, timings
         )
 
     # --- helpers ----------------------------------------------------------------------------
