@@ -125,18 +125,24 @@ def test_a_build_killed_before_its_commit_leaves_the_previous_index(
 
 
 def test_index_type_follows_corpus_size_and_survives_a_round_trip(tmp_path: Path) -> None:
-    from citeqa.index import FLAT_LIMIT, VectorIndex, choose_index_type
+    from citeqa.index import EXACT_VECTORS_FILE, FLAT_LIMIT, VectorIndex, choose_index_type
 
-    assert choose_index_type(10) == "flat" and choose_index_type(FLAT_LIMIT) == "hnsw"
+    assert choose_index_type(FLAT_LIMIT - 1) == "flat" and choose_index_type(FLAT_LIMIT) == "ivf-sq8"
     rng = np.random.default_rng(0)
-    vectors = rng.normal(size=(500, 16)).astype(np.float32)
+    # Enough vectors that every inverted list gets the training points faiss asks for.
+    vectors = rng.normal(size=(30_000, 16)).astype(np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    chunks = [Chunk("d", i, i + 1) for i in range(500)]
-    flat, hnsw = VectorIndex(chunks, vectors, "flat"), VectorIndex(chunks, vectors, "hnsw")
-    agree = sum(flat.search(v, 1)[1][0] == hnsw.search(v, 1)[1][0] for v in vectors[:100])
-    assert agree >= 95
+    chunks = [Chunk("d", i, i + 1) for i in range(len(vectors))]
+    flat, ivf = VectorIndex(chunks, vectors, "flat"), VectorIndex(chunks, vectors, "ivf-sq8")
+    queries = vectors[:200] + 0.05 * rng.normal(size=(200, 16)).astype(np.float32)
+    agree = sum(flat.search(q, 1)[1][0] == ivf.search(q, 1)[1][0] for q in queries)
+    assert agree >= 190
     store = IndexStore(tmp_path)
-    store.save(hnsw, {"d": "h"}, FINGERPRINT)
+    store.save(ivf, {"d": "h"}, FINGERPRINT)
     loaded, _ = store.load(FINGERPRINT)  # type: ignore[misc]
-    assert loaded.index_type == "hnsw" and json.loads((tmp_path / MANIFEST).read_text())["index_type"] == "hnsw"
-    assert np.allclose(loaded.vectors, vectors)
+    assert loaded.index_type == "ivf-sq8" and json.loads((tmp_path / MANIFEST).read_text())["index_type"] == "ivf-sq8"
+    # The quantised codes are lossy; the exact vectors travel beside them, bit for bit.
+    assert np.array_equal(loaded.vectors, vectors)
+    assert any(p.name == EXACT_VECTORS_FILE for p in tmp_path.glob("gen-*/*"))
+    for q in queries[:20]:
+        assert loaded.search(q, 3)[1].tolist() == ivf.search(q, 3)[1].tolist()

@@ -35,10 +35,9 @@ class Chunker:
         self._count_tokens = count_tokens
 
     def run(self, document: Document) -> list[Chunk]:
-        sentences = self._fitting_sentences(document.text, split_sentences(document.text))
+        sentences, lengths = self._fitting_sentences(document.text, split_sentences(document.text))
         if not sentences:
             return []
-        lengths = self._count_tokens([document.text[s:e] for s, e in sentences])
         chunks: list[Chunk] = []
         first = 0
         while first < len(sentences):
@@ -52,13 +51,20 @@ class Chunker:
             first = max(first + 1, last + 1 - self.settings.overlap_sentences)
         return chunks
 
-    def _fitting_sentences(self, text: str, sentences: list[tuple[int, int]]) -> list[tuple[int, int]]:
-        """Split any sentence longer than the budget at word boundaries, so no chunk overflows the model."""
+    def _fitting_sentences(
+        self, text: str, sentences: list[tuple[int, int]]
+    ) -> tuple[list[tuple[int, int]], list[int]]:
+        """Split any sentence longer than the budget at word boundaries, so no chunk overflows the model.
+
+        Returns the pieces and their lengths in word pieces.
+        """
         lengths = self._count_tokens([text[s:e] for s, e in sentences]) if sentences else []
         fitted: list[tuple[int, int]] = []
+        fitted_lengths: list[int | None] = []
         for (start, end), length in zip(sentences, lengths, strict=True):
             if length <= self.settings.max_tokens:
                 fitted.append((start, end))
+                fitted_lengths.append(length)
                 continue
             # Word pieces per word rarely exceed 2, so half the budget in words is a safe piece size.
             words_per_piece = max(1, self.settings.max_tokens // 2)
@@ -66,7 +72,12 @@ class Chunker:
             for i in range(0, len(word_spans), words_per_piece):
                 piece = word_spans[i : i + words_per_piece]
                 fitted.append((piece[0][0], piece[-1][1]))
-        return fitted
+                fitted_lengths.append(None)
+        # Only the pieces of split sentences still need counting.
+        unknown = [i for i, n in enumerate(fitted_lengths) if n is None]
+        for i, n in zip(unknown, self._count_tokens([text[fitted[i][0] : fitted[i][1]] for i in unknown]), strict=True):
+            fitted_lengths[i] = n
+        return fitted, [n or 0 for n in fitted_lengths]
 
 
 def _word_spans(text: str, start: int, end: int) -> list[tuple[int, int]]:

@@ -50,6 +50,9 @@ class AnswerSettings:
     # benchmark) are asked end to end, retrieval included.
     reader_min_score: float = 0.845
     heuristic_min_score: float = 0.659
+    # Abstain when the question names something (a capitalised word) that no passage handed to the
+    # answerer mentions: whatever span the answerer finds is then about something else.
+    require_named_entities: bool = True
     max_question_chars: int = 2000
 
     def min_score(self, answerer: AnswererName) -> float:

@@ -17,6 +17,7 @@ from citeqa.config import AnswererName, Settings
 from citeqa.conversation import Turn, retrieval_query, standalone_question
 from citeqa.documents import Document, SkippedFile, load_directory
 from citeqa.embedding import TextEncoder, make_encoder
+from citeqa.grounding import missing_names
 from citeqa.index import BuildStats, CorruptIndex, IndexStore, VectorIndex, update_index
 from citeqa.lexical import BM25Index
 from citeqa.retrieval import HybridRetriever
@@ -183,9 +184,14 @@ class QA:
         passages = self.retrieve(retrieval_query(question, turns), max(top_k or 0, settings.passages), timings=timings)
         started = time.perf_counter()
         name, chosen = self.answerer(answerer)
-        citations = chosen.run(
-            standalone, passages[: settings.passages], self.documents, top_k or settings.max_candidates
-        )
+        read = passages[: settings.passages]
+        if settings.require_named_entities:
+            missing = missing_names(standalone, [t for p in read for t in (p.span.title, p.span.text)])
+            if missing:
+                note = f"No passage found mentions {_quoted_list(missing)}."
+                message = f"{message} {note}".strip()
+                return Answer(question, NO_ANSWER, False, 0.0, (), tuple(passages), standalone, message, timings)
+        citations = chosen.run(standalone, read, self.documents, top_k or settings.max_candidates)
         citations = _deduplicate(citations)[: top_k or settings.max_candidates]
         timings["answer"] = 1000 * (time.perf_counter() - started)
         best = citations[0].score if citations else 0.0
@@ -270,3 +276,8 @@ def _deduplicate(citations: list[Citation]) -> list[Citation]:
             continue
         kept.append(citation)
     return kept
+
+
+def _quoted_list(words: Sequence[str]) -> str:
+    quoted = [f"“{w}”" for w in dict.fromkeys(words)]
+    return quoted[0] if len(quoted) == 1 else ", ".join(quoted[:-1]) + " or " + quoted[-1]

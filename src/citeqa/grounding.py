@@ -1,0 +1,122 @@
+"""Names a question asks about that the passages never mention: an answer there would be about something else.
+
+An extractive reader asked "When will U.S. Space Forces Australia be activated?" of passages that
+only speak of Korea and Japan will still point at the likeliest date; it cannot notice that the
+question is about a name the passages do not contain. This check can, cheaply and explainably.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Iterable
+
+_WORD = re.compile(r"[^\W\d_][\w’'.-]*")
+_POSSESSIVE = re.compile(r"(?:['’]s?|\.)+$")
+# Capitalised function words that open or fill questions without naming anything.
+_NOT_NAMES = frozenset(
+    {
+        "a",
+        "an",
+        "the",
+        "and",
+        "or",
+        "of",
+        "in",
+        "on",
+        "at",
+        "to",
+        "for",
+        "from",
+        "by",
+        "with",
+        "about",
+        "after",
+        "before",
+        "during",
+        "since",
+        "until",
+        "who",
+        "what",
+        "when",
+        "where",
+        "which",
+        "why",
+        "how",
+        "whose",
+        "whom",
+        "is",
+        "are",
+        "was",
+        "were",
+        "do",
+        "does",
+        "did",
+        "can",
+        "could",
+        "would",
+        "should",
+        "will",
+        "shall",
+        "may",
+        "might",
+        "has",
+        "have",
+        "had",
+        "be",
+        "been",
+        "according",
+        "besides",
+        "other",
+        "than",
+        "as",
+        "if",
+        "name",
+        "list",
+        "give",
+    }
+)
+
+
+def _fold(text: str) -> str:
+    """Lower case without accents, so "Hervé" in a document matches "Herve" in a question."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii").lower()
+
+
+def question_names(question: str) -> list[str]:
+    """Capitalised words of ``question`` that name something (possessives and question words removed)."""
+    words = [_POSSESSIVE.sub("", m.group()) for m in _WORD.finditer(question)]
+    words = [w for w in words if w]
+    if not words:
+        return []
+    capitalised = [i for i, w in enumerate(words) if w[0].isupper()]
+    # A title-cased question ("What Is The Capital Of ...") capitalises every word: no signal there.
+    if all(words[i][0].isupper() for i in range(len(words)) if len(words[i]) > 3):
+        return []
+    names = []
+    for i in capitalised:
+        word = words[i]
+        # The first word is capitalised by convention; it still names something if it is an acronym.
+        if i == 0 and not word[1:2].isupper():
+            continue
+        if word.lower() in _NOT_NAMES:
+            continue
+        names.append(word)
+    return names
+
+
+def _mentioned(name: str, folded_text: str) -> bool:
+    # A crude stem (drop up to three final letters, keep four) lets "Japanese" match "Japan" and
+    # "Normans" match "Norman" while "Australia" still needs "Austra...".
+    folded = _fold(name)
+    stem = folded[: max(4, len(folded) - 3)]
+    return stem in folded_text
+
+
+def missing_names(question: str, texts: Iterable[str]) -> list[str]:
+    """Names in ``question`` that none of ``texts`` mentions, in question order."""
+    names = question_names(question)
+    if not names:
+        return []
+    folded_text = _fold(" ".join(texts))
+    return [name for name in names if not _mentioned(name, folded_text)]

@@ -1,0 +1,32 @@
+from __future__ import annotations
+
+from citeqa.grounding import missing_names, question_names
+
+
+def test_names_are_the_capitalised_words_that_are_not_question_words() -> None:
+    assert question_names("When will U.S. Space Forces Australia be activated?") == [
+        "U.S",
+        "Space",
+        "Forces",
+        "Australia",
+    ]
+    assert question_names("Who was the Normans' main enemy in Italy?") == ["Normans", "Italy"]
+    assert question_names("NASA was founded when?") == ["NASA"]  # an acronym opening the question
+    assert question_names("what does having the component allow?") == []
+
+
+def test_a_title_cased_question_carries_no_names() -> None:
+    assert question_names("What Is The Capital Of France?") == []
+
+
+def test_missing_names_tolerate_accents_and_inflection() -> None:
+    passages = ["Hervé fought the Turks.", "The Japan Air Self-Defense Force met the Normans."]
+    assert missing_names("When did Herve serve as a general?", passages) == []
+    assert missing_names("Which Japanese service took part?", passages) == []
+    assert missing_names("Who was the Norman leader?", passages) == []
+
+
+def test_a_name_no_passage_mentions_is_reported() -> None:
+    passages = ["U.S. Space Forces Korea was activated in December of 2022."]
+    assert missing_names("When will U.S. Space Forces Australia be activated?", passages) == ["Australia"]
+    assert missing_names("When was U.S. Space Forces Korea activated?", passages) == []
