@@ -13,7 +13,10 @@ def test_person_pronoun_becomes_the_previous_answer() -> None:
 def test_the_one_becomes_the_entity_of_the_previous_question() -> None:
     history = [Turn("When was U.S. Space Forces Korea activated?", "December of 2022")]
     rewritten = standalone_question("And when will the one in Japan be activated?", history)
-    assert rewritten == "When will U.S. Space Forces Korea in Japan be activated?"
+    # "the one in Japan" contrasts with Korea: the qualifier takes the place of the name it replaces.
+    assert rewritten == "When will U.S. Space Forces Japan be activated?"
+    assert standalone_question("What about the one in Japan?", history) == "What about U.S. Space Forces Japan?"
+    assert standalone_question("When was it activated?", history) == "When was U.S. Space Forces Korea activated?"
 
 
 def test_standalone_questions_are_left_alone() -> None:

@@ -30,3 +30,10 @@ def test_a_name_no_passage_mentions_is_reported() -> None:
     passages = ["U.S. Space Forces Korea was activated in December of 2022."]
     assert missing_names("When will U.S. Space Forces Australia be activated?", passages) == ["Australia"]
     assert missing_names("When was U.S. Space Forces Korea activated?", passages) == []
+
+
+def test_a_misspelt_or_hyphenated_name_still_counts_as_mentioned() -> None:
+    passages = ["The mannose-binding lectin (MBL) and CEACAM1 bind B cells."]
+    assert missing_names("How does Mannanose Binding Lectin work?", passages) == []
+    assert missing_names("How many domains does CEAMCAM1 have?", passages) == []
+    assert missing_names("What do B-cells do?", passages) == []

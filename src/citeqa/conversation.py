@@ -17,6 +17,9 @@ _LEADING_FILLER = re.compile(r"^\s*(?:and|so|but|also|ok(?:ay)?|then)\b[,\s]*", 
 _PERSON = re.compile(r"\b(he|she|him|they|them)\b", re.IGNORECASE)
 _POSSESSIVE = re.compile(r"\b(his|her|their)\b", re.IGNORECASE)
 _THING = re.compile(r"\b(the one|the same one|that one|this one|it)\b", re.IGNORECASE)
+# "the one in Japan" after a question about "U.S. Space Forces Korea": the same kind of thing, with
+# the qualifier swapped in for the name that told the earlier one apart.
+_CONTRAST = re.compile(r"\b(?:the|that|this) one (?:in|of|for|from|at) ((?:[A-Z][\w.&'’-]*\s?)+)")
 _NAME_RUN = re.compile(r"(?:[A-Z][\w.&'’-]*\.?(?:\s+(?:of|and|the|for|de|von)\s+|\s+))*[A-Z][\w.&'’-]*")
 _QUESTION_WORDS = {
     "Who",
@@ -74,6 +77,12 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str:
         return _PERSON.sub(referent, rewritten, count=1)
     if referent and _POSSESSIVE.search(rewritten):
         return _POSSESSIVE.sub(f"{referent}'s", rewritten, count=1)
+    contrast = _CONTRAST.search(rewritten)
+    if subject and contrast and len(subject.split()) > 1:
+        swapped = " ".join([*subject.split()[:-1], contrast.group(1).strip()])
+        rest = rewritten[contrast.end(1) :].lstrip()
+        gap = "" if not rest or rest[0] in "?.!," else " "
+        return f"{rewritten[: contrast.start()]}{swapped}{gap}{rest}"
     if subject and _THING.search(rewritten):
         return _THING.sub(subject, rewritten, count=1)
     return rewritten

@@ -11,8 +11,12 @@ import re
 import unicodedata
 from collections.abc import Iterable
 
+from rapidfuzz import process
+from rapidfuzz.distance import Levenshtein
+
 _WORD = re.compile(r"[^\W\d_][\w’'.-]*")
 _POSSESSIVE = re.compile(r"(?:['’]s?|\.)+$")
+_NON_ALNUM = re.compile(r"[^a-z0-9]+")
 # Capitalised function words that open or fill questions without naming anything.
 _NOT_NAMES = frozenset(
     {
@@ -105,12 +109,25 @@ def question_names(question: str) -> list[str]:
     return names
 
 
-def _mentioned(name: str, folded_text: str) -> bool:
-    # A crude stem (drop up to three final letters, keep four) lets "Japanese" match "Japan" and
-    # "Normans" match "Norman" while "Australia" still needs "Austra...".
-    folded = _fold(name)
+def _alnum(text: str) -> str:
+    return _NON_ALNUM.sub("", text)
+
+
+def _mentioned(name: str, folded_text: str, words: list[str]) -> bool:
+    # Compared without punctuation, so "B-cells" matches "B cells" and "C-C" matches "C–C". A crude
+    # stem (drop up to three final letters, keep four) lets "Japanese" match "Japan" and "Normans"
+    # match "Norman" while "Australia" still needs "Austra...".
+    folded = _alnum(_fold(name))
+    if not folded:
+        return True
     stem = folded[: max(4, len(folded) - 3)]
-    return stem in folded_text
+    if stem in folded_text:
+        return True
+    # A misspelt name ("Mannanose", "CEAMCAM1") is still the passage's name, one edit in four away.
+    budget = len(folded) // 4
+    return (
+        budget > 0 and process.extractOne(folded, words, scorer=Levenshtein.distance, score_cutoff=budget) is not None
+    )
 
 
 def missing_names(question: str, texts: Iterable[str]) -> list[str]:
@@ -118,5 +135,8 @@ def missing_names(question: str, texts: Iterable[str]) -> list[str]:
     names = question_names(question)
     if not names:
         return []
-    folded_text = _fold(" ".join(texts))
-    return [name for name in names if not _mentioned(name, folded_text)]
+    folded = _fold(" ".join(texts))
+    # Words both as written ("mannose-binding" -> "mannosebinding") and split at punctuation ("mannose").
+    words = sorted({w for t in folded.split() for w in (_alnum(t), *_NON_ALNUM.split(t)) if w})
+    folded_text = _alnum(folded)
+    return [name for name in names if not _mentioned(name, folded_text, words)]
