@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from citeqa.answers import NO_ANSWER, Answer, Citation, Passage, Span
+from citeqa.bylines import HeaderAnswerer
 from citeqa.chunking import Chunker, index_text
 from citeqa.config import AnswererName, Settings
 from citeqa.conversation import Turn, retrieval_query, standalone_question
@@ -65,6 +66,7 @@ class QA:
         self._lock = threading.Lock()
         texts = [index_text(self.documents[c.document_id], c, settings.chunks.title_for_bm25) for c in index.chunks]
         self.retriever = HybridRetriever(index, BM25Index(texts), encoder, settings.retrieval)
+        self._header = HeaderAnswerer()
 
     # --- construction -----------------------------------------------------------------------
 
@@ -191,8 +193,12 @@ class QA:
                 note = f"No passage found mentions {_quoted_list(missing)}."
                 message = f"{message} {note}".strip()
                 return Answer(question, NO_ANSWER, False, 0.0, (), tuple(passages), standalone, message, timings)
-        citations = chosen.run(standalone, read, self.documents, top_k or settings.max_candidates)
-        citations = _deduplicate(citations)[: top_k or settings.max_candidates]
+        limit = top_k or settings.max_candidates
+        # Who wrote or filed a document is in its header, which no reader was trained to read.
+        citations = self._header.run(standalone, read, self.documents, limit) or chosen.run(
+            standalone, read, self.documents, limit
+        )
+        citations = _deduplicate(citations)[:limit]
         timings["answer"] = 1000 * (time.perf_counter() - started)
         best = citations[0].score if citations else 0.0
         # Every candidate offered must clear the same bar; none clearing it means abstaining.
