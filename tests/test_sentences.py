@@ -52,3 +52,13 @@ def test_splitting_is_thread_safe() -> None:
     expected = [split_sentences(t) for t in texts]
     with ThreadPoolExecutor(max_workers=16) as pool:
         assert list(pool.map(split_sentences, texts * 5)) == expected * 5
+
+
+def test_the_splitter_is_part_of_the_index_fingerprint(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """Other sentence boundaries mean other chunks, so a stored index must not outlive a splitter change."""
+    import citeqa.sentences
+    from citeqa import Settings
+
+    before = Settings().index_fingerprint()
+    monkeypatch.setattr(citeqa.sentences, "splitter_version", lambda: "another splitter 9.9")
+    assert Settings().index_fingerprint() != before

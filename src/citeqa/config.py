@@ -74,4 +74,11 @@ class Settings:
 
     def index_fingerprint(self) -> dict[str, Any]:
         """What the stored index depends on: a change here means the index must be rebuilt."""
-        return {"model": self.model_dir.name, "encoder": self.encoder, "chunks": asdict(self.chunks)}
+        from citeqa.sentences import splitter_version
+
+        return {
+            "model": self.model_dir.name,
+            "encoder": self.encoder,
+            "chunks": asdict(self.chunks),
+            "splitter": splitter_version(),
+        }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping, Sequence
 
 from citeqa.answers import Citation, Passage, Span
@@ -37,7 +38,7 @@ class ReaderAnswerer:
         for span in spans:
             passage = passages[span.passage_index].span
             document = documents[passage.document_id]
-            start, end = _trim(passage.text, span.start, span.end)
+            start, end = _complete_name(passage.text, *_trim(passage.text, span.start, span.end))
             if end <= start:
                 continue
             start, end = passage.start + start, passage.start + end
@@ -71,6 +72,36 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     while end > start and (text[end - 1].isspace() or text[end - 1] in ",;:"):
         end -= 1
     return start, end
+
+
+_NEXT_NAME_WORD = re.compile(r"\s+(?:(?:of|for|and|the|de|du|von|van)\s+)*[A-Z][\w'’.-]*")
+_QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,60})[\"”]")
+_QUOTE_WORDS = 6
+
+
+def _complete_name(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span that stops inside a name or a short quoted title to the whole of it.
+
+    The reader's boundaries are its weakest point: "Mitchell Institute" for "Mitchell Institute
+    for Aerospace Studies", "Win" for the line of effort called "Partner to Win".
+    """
+    for quoted in _QUOTED.finditer(text, max(0, start - 60), min(len(text), end + 60)):
+        inner_start, inner_end = quoted.span(1)
+        if inner_start <= start and end <= inner_end and len(quoted.group(1).split()) <= _QUOTE_WORDS:
+            return inner_start, inner_end
+    ends_in_word = text[end - 1 : end].isalpha() or (end - start > 1 and text[end - 2 : end - 1].isupper())
+    if end > start and ends_in_word and _starts_capitalised(text, start, end):
+        while (following := _NEXT_NAME_WORD.match(text, end)) is not None:
+            end = following.end()
+            while text[end - 1] in ".,":  # a name does not end in the sentence's punctuation
+                end -= 1
+    return start, end
+
+
+def _starts_capitalised(text: str, start: int, end: int) -> bool:
+    """Every word of the span opens with a capital (or is a connective inside a name)."""
+    words = text[start:end].split()
+    return bool(words) and all(w[0].isupper() or w in {"of", "for", "and", "the"} for w in words)
 
 
 def _enclosing_sentence(passage: Span, start: int, end: int) -> tuple[int, int]:

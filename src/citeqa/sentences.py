@@ -22,42 +22,52 @@ _TITLE_AT_END = re.compile(
 def _segmenter() -> pysbd.Segmenter:
     # A fresh segmenter per call: pysbd keeps the text being split on the instance, so one shared
     # across threads (the chat serves many sessions at once) mixes up their sentences. It costs ~µs.
-    return pysbd.Segmenter(language="en", clean=False, char_span=True)
+    return pysbd.Segmenter(language="en", clean=False, char_span=False)
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
     """Return ``(start, end)`` spans of the sentences of ``text``, whitespace trimmed.
 
     ``text[start:end]`` is always the sentence exactly as it stands in ``text``.
-    Abbreviations such as "Brig. Gen." or "U.S." do not end a sentence (pysbd's rules).
+    Abbreviations such as "Brig. Gen." or "U.S." do not end a sentence (pysbd's rules, then ours
+    for ranks before a name).
     """
     spans: list[tuple[int, int]] = []
     segmenter = _segmenter()
     for line in _LINE.finditer(text):
-        if not line.group().strip():
+        line_text = line.group()
+        if not line_text.strip():
             continue
         base = line.start()
         cursor = 0
-        line_text = line.group()
         for piece in segmenter.segment(line_text):
-            # pysbd's offsets can drift on odd input; re-anchor each sentence by searching forward.
-            found = line_text.find(piece.sent, cursor)
-            start = found if found >= 0 else max(cursor, piece.start)
-            end = start + len(piece.sent) if found >= 0 else max(start, piece.end)
-            cursor = end
-            start, end = _trim(line_text, start, end)
-            if end <= start:
+            # Anchor each sentence's text at its place in the line (pysbd's own offsets can drift).
+            stripped = piece.strip()
+            if not stripped:
                 continue
-            if spans and spans[-1][1] > base and _TITLE_AT_END.search(text[spans[-1][0] : spans[-1][1]]):
-                spans[-1] = (spans[-1][0], base + end)
-            else:
-                spans.append((base + start, base + end))
+            found = line_text.find(stripped, cursor)
+            if found < 0:
+                continue
+            start, end = found, found + len(stripped)
+            cursor = end
+            _append(spans, text, base, base + start, base + end)
+        rest = line_text[cursor:].strip()
+        if rest:  # never lose text the splitter did not hand back verbatim
+            start = line_text.index(rest, cursor)
+            _append(spans, text, base, base + start, base + start + len(rest))
     return spans
 
 
-def _trim(text: str, start: int, end: int) -> tuple[int, int]:
-    while start < end and text[start].isspace():
-        start += 1
-    while end > start and text[end - 1].isspace():
-        end -= 1
-    return start, end
+def _append(spans: list[tuple[int, int]], text: str, line_start: int, start: int, end: int) -> None:
+    """Add a sentence, or glue it to the previous one on its line when that one ends on a rank."""
+    if spans and spans[-1][1] > line_start and _TITLE_AT_END.search(text[spans[-1][0] : spans[-1][1]]):
+        spans[-1] = (spans[-1][0], end)
+    else:
+        spans.append((start, end))
+
+
+def splitter_version() -> str:
+    """Part of the index fingerprint: other boundaries mean other chunks."""
+    from importlib.metadata import version
+
+    return f"pysbd {version('pysbd')}"
