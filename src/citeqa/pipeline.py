@@ -192,6 +192,7 @@ class QA:
             if missing:
                 note = f"No passage found mentions {_quoted_list(missing)}."
                 message = f"{message} {note}".strip()
+                timings["answer"] = 1000 * (time.perf_counter() - started)
                 return Answer(question, NO_ANSWER, False, 0.0, (), tuple(passages), standalone, message, timings)
         limit = top_k or settings.max_candidates
         # Who wrote or filed a document is in its header, which no reader was trained to read.
