@@ -28,6 +28,10 @@ ARTICLE = (
         ("Who repaired the harbor?", None),
         ("Where did the crews work?", None),
         ("Who wrote the symphony?", None),
+        # The document is named, but the question is about its content.
+        ("Who wrote Japan's post-war constitution?", None),
+        ("Who reported the incident, according to the report?", None),
+        ("Who released the hostages, according to the news?", None),
     ],
 )
 def test_questions_about_the_document_itself_are_recognised(question: str, field: str | None) -> None:
@@ -44,9 +48,23 @@ def test_byline_office_and_dateline_are_found_with_exact_offsets() -> None:
     }
 
 
-def test_a_document_without_a_header_has_none() -> None:
-    header = read_header("A title\n\nThe commander said the talks went well. By then, it was late.\n")
+@pytest.mark.parametrize(
+    "text",
+    [
+        "A title\n\nThe commander said the talks went well. By then, it was late.\n",
+        "Base expands\n\nBy the end of 2024, the base will have doubled.\n",  # "By" opening a sentence
+    ],
+)
+def test_a_document_without_a_header_has_none(text: str) -> None:
+    header = read_header(text)
     assert header.author is None and header.publisher is None and header.dateline is None
+
+
+def test_a_dateline_under_the_byline_is_not_the_office() -> None:
+    text = "Title\n\nBy Staff Sgt. Ana Ruiz\nWASHINGTON -- The base reopened.\n"
+    header = read_header(text)
+    assert header.publisher is None
+    assert header.dateline is not None and text[header.dateline[0] : header.dateline[1]] == "WASHINGTON"
 
 
 def test_the_header_answerer_quotes_the_best_documents_byline() -> None:

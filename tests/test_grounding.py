@@ -37,3 +37,8 @@ def test_a_misspelt_or_hyphenated_name_still_counts_as_mentioned() -> None:
     assert missing_names("How does Mannanose Binding Lectin work?", passages) == []
     assert missing_names("How many domains does CEAMCAM1 have?", passages) == []
     assert missing_names("What do B-cells do?", passages) == []
+
+
+def test_a_stem_must_start_a_word_and_an_acronym_matches_its_expansion() -> None:
+    assert missing_names("What did Iran say?", ["They gave their answer."]) == ["Iran"]
+    assert missing_names("What did the CDC say?", ["The Centers for Disease Control said so."]) == []

@@ -28,6 +28,11 @@ def widened(text: str, part: str) -> str:
         ("a rules-based international order", "rules-based", "rules-based"),
         ("in Washington. Then he left", "Washington", "Washington"),
         ("“We will be ready to fight and win a war tonight if we must,” he said", "win", "win"),
+        # Not across a line, not across "and", not from one quotation into the next.
+        ("By Nick Wilson\nYokota Air Base Public Affairs", "Nick", "Nick Wilson"),
+        ("said Saltzman and the Space Force Association", "Saltzman", "Saltzman"),
+        ("said Brig. Gen. Anthony J. Mastalir, who", "Anthony", "Anthony J. Mastalir"),
+        ('called it "the most ambitious program" and Mitchell said "it works".', "Mitchell", "Mitchell"),
     ],
 )
 def test_a_span_that_stops_inside_a_name_or_title_is_completed(text: str, span: str, expected: str) -> None:

@@ -33,23 +33,25 @@ _DATELINE = re.compile(
 # Lines under a byline that are not an office: a date, or the site's "Published"/"Photo by" labels.
 _NOT_AN_OFFICE = re.compile(r"^(?:published|updated|posted|photo|image|video)\b|\b(?:1[89]|20)\d\d\b", re.IGNORECASE)
 
+# The document must be what the verb is about ("wrote the article"), not merely named somewhere
+# in a question about its content ("Who reported the incident, according to the report?").
+_DOCUMENT = r"(?:the|this|that)\s+(?:article|story|report|piece|press release|release|document|news story)\b"
 _ASKS_AUTHOR = re.compile(
-    r"\bwho\b.*\b(?:wrote|write|written|author(?:ed)?|reported|byline)\b|\bauthor of\b|\bwhose (?:article|story)\b",
+    rf"\bwho\s+(?:wrote|authored|penned|reported)\s+{_DOCUMENT}|\b(?:author|writer)s?\s+of\s+{_DOCUMENT}"
+    rf"|{_DOCUMENT}[^?]*\b(?:written|authored)\s+by\b",
     re.IGNORECASE,
 )
 _ASKS_PUBLISHER = re.compile(
     r"\b(?:which|what)\s+(?:office|organi[sz]ation|agency|outlet|unit|publisher|newspaper|publication)\b"
-    r".*\b(?:published|released|issued|put out)\b|\bwho\s+(?:published|released|issued)\b",
+    rf"[^?]*\b(?:published|released|issued|put out)\s+{_DOCUMENT}"
+    rf"|\bwho\s+(?:published|released|issued)\s+{_DOCUMENT}|{_DOCUMENT}[^?]*\b(?:published|released|issued)\s+by\b",
     re.IGNORECASE,
 )
-_ASKS_DATELINE = re.compile(r"\bwhere\b.*\b(?:filed|datelined|reported from|written from|dateline)\b", re.IGNORECASE)
-_ABOUT_A_DOCUMENT = re.compile(r"\b(?:article|story|report|piece|release|document|post|news)\b", re.IGNORECASE)
+_ASKS_DATELINE = re.compile(rf"\bwhere\b[^?]*{_DOCUMENT}[^?]*\b(?:filed|datelined|written|reported)\b", re.IGNORECASE)
 
 
 def header_field(question: str) -> HeaderField | None:
     """Which header line ``question`` asks about, if it asks about the document rather than its content."""
-    if not _ABOUT_A_DOCUMENT.search(question):
-        return None
     if _ASKS_AUTHOR.search(question):
         return "author"
     if _ASKS_DATELINE.search(question):
@@ -73,7 +75,7 @@ def read_header(text: str) -> Header:
     author = publisher = dateline = None
     for i, line in enumerate(lines):
         by = _BYLINE.match(line.group())
-        if by and author is None:
+        if by and author is None and _looks_like_names(by.group("name")):
             author = (line.start() + by.start("name"), line.start() + by.end("name"))
             following = lines[i + 1] if i + 1 < len(lines) else None
             if following is not None:
@@ -90,14 +92,23 @@ def read_header(text: str) -> Header:
     return Header(author, publisher, dateline)
 
 
+def _looks_like_names(text: str) -> bool:
+    """ "Tech. Sgt. Nick Wilson" or "Baer, Alan; Lundberg, Lindsay", not "the end of 2024, the base will…"."""
+    if not text[:1].isupper() or len(text) > 300:
+        return False
+    ends_an_initial = re.search(r"(?:^|\s)[A-Z]\.$", text) is not None
+    return ends_an_initial or not text.endswith((".", ":", "?", "!"))
+
+
 def _is_office(line: str) -> bool:
-    """A short line that is neither a date nor a label, and starts like a name does."""
+    """A short line that is neither a date, a label nor a dateline, and starts like a name does."""
     return (
         bool(line)
         and len(line.split()) <= 8
         and line[0].isalnum()
         and not line[0].islower()
         and not _NOT_AN_OFFICE.search(line)
+        and not _DATELINE.match(line + " ")
     )
 
 

@@ -17,6 +17,7 @@ from rapidfuzz.distance import Levenshtein
 _WORD = re.compile(r"[^\W\d_][\w’'.-]*")
 _POSSESSIVE = re.compile(r"(?:['’]s?|\.)+$")
 _NON_ALNUM = re.compile(r"[^a-z0-9]+")
+_CAPITALISED_RUN = re.compile(r"[A-Z][\w-]*(?:\s+(?:(?:of|for|and|on|in|the)\s+)*[A-Z][\w-]*)+")
 # Capitalised function words that open or fill questions without naming anything.
 _NOT_NAMES = frozenset(
     {
@@ -95,7 +96,8 @@ def question_names(question: str) -> list[str]:
         return []
     capitalised = [i for i, w in enumerate(words) if w[0].isupper()]
     # A title-cased question ("What Is The Capital Of ...") capitalises every word: no signal there.
-    if all(words[i][0].isupper() for i in range(len(words)) if len(words[i]) > 3):
+    long_words = [w for w in words if len(w) > 3]
+    if len(long_words) >= 3 and all(w[0].isupper() for w in long_words):
         return []
     names = []
     for i in capitalised:
@@ -113,15 +115,15 @@ def _alnum(text: str) -> str:
     return _NON_ALNUM.sub("", text)
 
 
-def _mentioned(name: str, folded_text: str, words: list[str]) -> bool:
+def _mentioned(name: str, words: set[str]) -> bool:
     # Compared without punctuation, so "B-cells" matches "B cells" and "C-C" matches "C–C". A crude
-    # stem (drop up to three final letters, keep four) lets "Japanese" match "Japan" and "Normans"
-    # match "Norman" while "Australia" still needs "Austra...".
+    # stem (drop up to three final letters, keep four), matched at the start of a word, lets
+    # "Japanese" match "Japan" and "Normans" match "Norman" while "Australia" still needs "Austra…".
     folded = _alnum(_fold(name))
     if not folded:
         return True
     stem = folded[: max(4, len(folded) - 3)]
-    if stem in folded_text:
+    if any(word.startswith(stem) for word in words):
         return True
     # A misspelt name ("Mannanose", "CEAMCAM1") is still the passage's name, one edit in four away.
     budget = len(folded) // 4
@@ -130,13 +132,24 @@ def _mentioned(name: str, folded_text: str, words: list[str]) -> bool:
     )
 
 
+def _acronyms(text: str) -> set[str]:
+    """Initials of runs of capitalised words: "Centers for Disease Control" -> "cdc"."""
+    found: set[str] = set()
+    for run in _CAPITALISED_RUN.finditer(text):
+        initials = "".join(w[0] for w in run.group().split() if w[0].isupper())
+        # Every tail too: a run often starts with a sentence's capitalised first word ("The Centers…").
+        found.update(_fold(initials[i:]) for i in range(len(initials) - 1))
+    return found
+
+
 def missing_names(question: str, texts: Iterable[str]) -> list[str]:
     """Names in ``question`` that none of ``texts`` mentions, in question order."""
     names = question_names(question)
     if not names:
         return []
-    folded = _fold(" ".join(texts))
-    # Words both as written ("mannose-binding" -> "mannosebinding") and split at punctuation ("mannose").
-    words = sorted({w for t in folded.split() for w in (_alnum(t), *_NON_ALNUM.split(t)) if w})
-    folded_text = _alnum(folded)
-    return [name for name in names if not _mentioned(name, folded_text, words)]
+    joined = " ".join(texts)
+    folded = _fold(joined)
+    # Words both as written ("mannose-binding" -> "mannosebinding") and split at punctuation ("mannose"),
+    # and the acronyms the passages' names would have.
+    words = {w for t in folded.split() for w in (_alnum(t), *_NON_ALNUM.split(t)) if w} | _acronyms(joined)
+    return [name for name in names if not _mentioned(name, words)]

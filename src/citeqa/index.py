@@ -37,8 +37,8 @@ MANIFEST = "manifest.json"
 CHUNKS_FILE = "chunks.json"
 VECTORS_FILE = "vectors.faiss"
 # Approximate indexes keep lossy codes, so the exact vectors are stored beside them: incremental
-# updates reuse them without drift, and fusion rescores candidates with exact cosines. Loaded
-# memory-mapped, only the rows a question touches are read.
+# updates reuse them without drift, and fusion rescores candidates with exact cosines. They are
+# memory-mapped: after the checksum read at load, questions page in only the rows they touch.
 EXACT_VECTORS_FILE = "vectors.npy"
 FORMAT_VERSION = 1
 EMBED_BLOCK = 1024  # chunks per encoder call: the progress bar's step
@@ -63,8 +63,8 @@ class BuildStats:
 
 # Below this many chunks exact search is fast enough (a few ms). Above it, an inverted file over
 # 8-bit scalar-quantised vectors that probes a quarter of its lists: at 1,000,000 passages that
-# measured recall@10 0.979 against exact search at 10 ms p50 in 380 MiB, where HNSW needed 1.7 GiB
-# and still reached only 0.93 (benchmarks/million.py).
+# measured recall@10 0.979 against exact search at 10 ms p50 with a 380 MiB index, where HNSW took
+# 1.7 GiB and still reached only 0.93 (benchmarks/million.py).
 FLAT_LIMIT = 200_000
 IVF_PROBE_FRACTION = 4  # nprobe = nlist // 4
 IVF_TRAIN_PER_LIST = 64  # training points per list (faiss warns below 39)

@@ -74,7 +74,9 @@ def _trim(text: str, start: int, end: int) -> tuple[int, int]:
     return start, end
 
 
-_NEXT_NAME_WORD = re.compile(r"\s+(?:(?:of|for|and|the|de|du|von|van)\s+)*[A-Z][\w'’.-]*")
+# The next word of a name, on the same line: capitalised, or after "of"/"for" ("Institute for Aerospace").
+_NEXT_NAME_WORD = re.compile(r"[ \t]+(?:(?:of|for|de|du|von|van)[ \t]+(?:the[ \t]+)?)?[A-Z][\w'’.-]*")
+_MAX_ADDED_WORDS = 6
 _QUOTED = re.compile(r"[\"“]([^\"“”\n]{1,60})[\"”]")
 _QUOTE_WORDS = 6
 
@@ -87,13 +89,21 @@ def _complete_name(text: str, start: int, end: int) -> tuple[int, int]:
     """
     for quoted in _QUOTED.finditer(text, max(0, start - 60), min(len(text), end + 60)):
         inner_start, inner_end = quoted.span(1)
-        if inner_start <= start and end <= inner_end and len(quoted.group(1).split()) <= _QUOTE_WORDS:
+        inner = quoted.group(1)
+        # A real quotation hugs its marks; a match that starts or ends in a space spans two quotations.
+        if inner != inner.strip():
+            continue
+        if inner_start <= start and end <= inner_end and len(inner.split()) <= _QUOTE_WORDS:
             return inner_start, inner_end
     ends_in_word = text[end - 1 : end].isalpha() or (end - start > 1 and text[end - 2 : end - 1].isupper())
     if end > start and ends_in_word and _starts_capitalised(text, start, end):
-        while (following := _NEXT_NAME_WORD.match(text, end)) is not None:
+        for _ in range(_MAX_ADDED_WORDS):
+            following = _NEXT_NAME_WORD.match(text, end)
+            if following is None:
+                break
             end = following.end()
-            while text[end - 1] in ".,":  # a name does not end in the sentence's punctuation
+            initial = len(following.group().strip().rstrip(".")) == 1  # "J." keeps its period
+            while text[end - 1] in ".," and not initial:  # a name does not end in the sentence's punctuation
                 end -= 1
     return start, end
 
@@ -101,7 +111,7 @@ def _complete_name(text: str, start: int, end: int) -> tuple[int, int]:
 def _starts_capitalised(text: str, start: int, end: int) -> bool:
     """Every word of the span opens with a capital (or is a connective inside a name)."""
     words = text[start:end].split()
-    return bool(words) and all(w[0].isupper() or w in {"of", "for", "and", "the"} for w in words)
+    return bool(words) and all(w[0].isupper() or w in {"of", "for", "the", "de", "du", "von", "van"} for w in words)
 
 
 def _enclosing_sentence(passage: Span, start: int, end: int) -> tuple[int, int]:
