@@ -101,11 +101,13 @@ class QA:
         settings: Settings | None = None,
         progress: bool = True,
         skipped: Sequence[SkippedFile] = (),
+        encoder: TextEncoder | None = None,
     ) -> QA:
+        """``encoder``: an already loaded one to share (it must be the one ``settings`` names)."""
         settings = settings or Settings()
         if not documents:
             raise EmptyCorpusError("the corpus has no documents")
-        encoder = make_encoder(settings.model_dir, settings.encoder, settings.encode_batch_size)
+        encoder = encoder or make_encoder(settings.model_dir, settings.encoder, settings.encode_batch_size)
         index, build = open_index(documents, encoder, settings, Path(index_dir) if index_dir else None, progress)
         return cls(documents, index, encoder, settings, skipped=skipped, build=build)
 
