@@ -5,8 +5,8 @@
 
 For each encoder (torch fp32, onnxruntime int8), model loaded beforehand: the whole build (chunking,
 embedding, FAISS, atomic write, BM25) into a fresh folder, then the bare encoder on exactly the same
-chunk texts — the limit the build can reach. Then the int8 vectors are compared with fp32 (cosine) and passage recall@5 of hybrid
-retrieval on the COVID-QA questions is measured with each.
+chunk texts — the limit the build can reach. Then the int8 vectors are compared with fp32 (cosine)
+and passage recall@5 of hybrid retrieval on the COVID-QA questions is measured with each.
 """
 
 from __future__ import annotations
