@@ -63,7 +63,7 @@ class BuildStats:
 
 # Below this many chunks exact search is fast enough (a few ms). Above it, an inverted file over
 # 8-bit scalar-quantised vectors that probes a quarter of its lists: at 1,000,000 passages that
-# measured recall@10 0.979 against exact search at 10 ms p50 with a 380 MiB index, where HNSW took
+# measured recall@10 0.973 against exact search at 7 ms p50 with a 380 MiB index, where HNSW took
 # 1.7 GiB and still reached only 0.93 (benchmarks/million.py).
 FLAT_LIMIT = 200_000
 IVF_PROBE_FRACTION = 4  # nprobe = nlist // 4
