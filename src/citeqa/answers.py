@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from citeqa.documents import Document
 
 NO_ANSWER = "The documents don't say."
 
@@ -18,6 +21,11 @@ class Span:
     end: int
     text: str
     page: int | None = None
+
+    @classmethod
+    def of(cls, document: Document, start: int, end: int) -> Span:
+        """``document.text[start:end]``, with where it stands."""
+        return cls(document.id, document.title, start, end, document.text[start:end], document.page_at(start))
 
 
 @dataclass(frozen=True)

@@ -128,15 +128,7 @@ class HeaderAnswerer:
             return []
         start, end = found
         line_start, line_end = _line_around(document.text, start, end)
-        answer = Span(document.id, document.title, start, end, document.text[start:end], document.page_at(start))
-        line = Span(
-            document.id,
-            document.title,
-            line_start,
-            line_end,
-            document.text[line_start:line_end],
-            document.page_at(line_start),
-        )
+        answer, line = Span.of(document, start, end), Span.of(document, line_start, line_end)
         return [Citation(answer=answer, sentence=line, score=HEADER_CONFIDENCE)][:limit]
 
 

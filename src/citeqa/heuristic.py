@@ -67,16 +67,9 @@ class HeuristicAnswerer:
         for i in np.argsort(-scores)[:limit]:
             doc_id, start, end = keys[i]
             document = documents[doc_id]
-            sentence = Span(doc_id, document.title, start, end, document.text[start:end], document.page_at(start))
+            sentence = Span.of(document, start, end)
             a_start, a_end = _narrow(kind, question, sentence.text)
-            answer = Span(
-                doc_id,
-                document.title,
-                start + a_start,
-                start + a_end,
-                document.text[start + a_start : start + a_end],
-                document.page_at(start + a_start),
-            )
+            answer = Span.of(document, start + a_start, start + a_end)
             citations.append(Citation(answer=answer, sentence=sentence, score=float(scores[i])))
         return citations
 

@@ -242,7 +242,7 @@ class QA:
 
     def _span(self, document_id: str, start: int, end: int) -> Span:
         document = self.documents[document_id]
-        return Span(document_id, document.title, start, end, document.text[start:end], document.page_at(start))
+        return Span.of(document, start, end)
 
 
 def open_index(

@@ -49,18 +49,7 @@ class ReaderAnswerer:
                 start, end = s_start, s_end
             citations.append(
                 Citation(
-                    answer=Span(
-                        document.id, document.title, start, end, document.text[start:end], document.page_at(start)
-                    ),
-                    sentence=Span(
-                        document.id,
-                        document.title,
-                        s_start,
-                        s_end,
-                        document.text[s_start:s_end],
-                        document.page_at(s_start),
-                    ),
-                    score=confidence,
+                    answer=Span.of(document, start, end), sentence=Span.of(document, s_start, s_end), score=confidence
                 )
             )
         return sorted(citations, key=lambda c: -c.score)
