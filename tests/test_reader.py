@@ -182,3 +182,52 @@ def test_shipped_reader_spans_well_formed_and_sorted(shipped_reader: ExtractiveR
     assert len({(s.passage_index, s.start, s.end) for s in spans}) == len(spans)
     for s in spans:
         assert 0 <= s.start < s.end <= len(passages[s.passage_index])
+
+
+def test_sessions_asking_at_once_load_the_reader_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    from citeqa.reader import ExtractiveReader, _Loaded
+
+    loads = []
+    lock = threading.Lock()
+
+    def slow_load(self):  # type: ignore[no-untyped-def]
+        with lock:
+            loads.append(1)
+        time.sleep(0.2)  # long enough for every thread to arrive while the first is loading
+        return _Loaded(model=None, tokenizer=None, threshold=-1.0)
+
+    monkeypatch.setattr(ExtractiveReader, "_load_from_disk", slow_load)
+    reader = ExtractiveReader()
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        thresholds = list(pool.map(lambda _: reader.threshold, range(8)))
+    assert thresholds == [-1.0] * 8 and len(loads) == 1
+
+
+def test_sessions_asking_at_once_load_the_encoder_once(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import sentence_transformers
+
+    from citeqa.config import default_model_dir
+    from citeqa.embedding import Encoder
+
+    loads = []
+    lock = threading.Lock()
+
+    class SlowModel:
+        def __init__(self, *args, **kwargs) -> None:  # type: ignore[no-untyped-def]
+            with lock:
+                loads.append(1)
+            time.sleep(0.2)
+
+    monkeypatch.setattr(sentence_transformers, "SentenceTransformer", SlowModel)
+    encoder = Encoder(default_model_dir())
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        models = list(pool.map(lambda _: encoder.model, range(8)))
+    assert len(loads) == 1 and all(m is models[0] for m in models)

@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from citeqa.quiet import quiet_transformers
+
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
     from tokenizers import Tokenizer
@@ -59,21 +61,18 @@ class Encoder:
         self.model_dir = model_dir
         self.batch_size = batch_size
         self._lock = threading.Lock()
+        self._model: SentenceTransformer | None = None
 
-    @cached_property
+    @property
     def model(self) -> SentenceTransformer:
-        from sentence_transformers import SentenceTransformer
-        from transformers.utils import logging as hf_logging
+        # Many chat sessions may ask for the model at once; it is loaded by the first, once.
+        with self._lock:
+            if self._model is None:
+                from sentence_transformers import SentenceTransformer
 
-        # The "Loading weights" bar would land in every `citeqa ask`; loading takes well under a second.
-        shown = hf_logging.is_progress_bar_enabled()
-        hf_logging.disable_progress_bar()
-        try:
-            with self._lock:
-                return SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
-        finally:
-            if shown:
-                hf_logging.enable_progress_bar()
+                with quiet_transformers():
+                    self._model = SentenceTransformer(str(self.model_dir), device="cpu", local_files_only=True)
+            return self._model
 
     @cached_property
     def tokenizer(self) -> Tokenizer:

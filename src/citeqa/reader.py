@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+
+from citeqa.quiet import quiet_transformers
 
 WEIGHTS_FILE = "reader.safetensors"
 META_FILE = "reader.json"
@@ -157,6 +160,7 @@ class ExtractiveReader:
         self.quantize = quantize
         self.num_threads = num_threads
         self._loaded: _Loaded | None = None
+        self._lock = threading.Lock()
 
     @classmethod
     def from_model(cls, model: Any, tokenizer: Any, *, threshold: float = 0.0, **kwargs: Any) -> ExtractiveReader:
@@ -172,9 +176,11 @@ class ExtractiveReader:
     # -- loading -----------------------------------------------------------------------------
 
     def _load(self) -> _Loaded:
-        if self._loaded is None:
-            self._loaded = self._load_from_disk()
-        return self._loaded
+        # Sessions answering at once must not load the reader twice.
+        with self._lock:
+            if self._loaded is None:
+                self._loaded = self._load_from_disk()
+            return self._loaded
 
     def _configure_threads(self) -> None:
         import torch
@@ -194,7 +200,6 @@ class ExtractiveReader:
         import torch
         from safetensors.torch import load_file
         from transformers import AutoModelForQuestionAnswering, AutoTokenizer
-        from transformers.utils import logging as hf_logging
 
         meta_path = self.model_dir / META_FILE
         weights_path = self.model_dir / WEIGHTS_FILE
@@ -212,18 +217,10 @@ class ExtractiveReader:
             )
         self._configure_threads()
         base = base_model_dir()
-        # The QA head is "newly initialised" from the base checkpoint's point of view; that warning
+        # The QA head is "newly initialised" from the base checkpoint's point of view; that report
         # is expected here because the shipped tensors overwrite it right after.
-        previous = hf_logging.get_verbosity()
-        bar_was_on = hf_logging.is_progress_bar_enabled()
-        hf_logging.set_verbosity_error()
-        hf_logging.disable_progress_bar()  # a "Loading weights" bar per reader is noise in a CLI
-        try:
+        with quiet_transformers():
             model = AutoModelForQuestionAnswering.from_pretrained(str(base))
-        finally:
-            hf_logging.set_verbosity(previous)
-            if bar_was_on:
-                hf_logging.enable_progress_bar()
         tokenizer = AutoTokenizer.from_pretrained(str(base), use_fast=True)
         shipped = {k: v.to(torch.float32) for k, v in load_file(str(weights_path)).items()}
         result = model.load_state_dict(shipped, strict=False)
