@@ -62,3 +62,9 @@ def test_the_splitter_is_part_of_the_index_fingerprint(monkeypatch) -> None:  # 
     before = Settings().index_fingerprint()
     monkeypatch.setattr(citeqa.sentences, "splitter_version", lambda: "another splitter 9.9")
     assert Settings().index_fingerprint() != before
+
+
+def test_text_the_splitter_alters_is_kept_as_a_sentence_of_its_own() -> None:
+    for text in ["He paid $5 &amp; left. Then ∯ came. Done.", "x &ᓰ& y. Second one. Third."]:
+        covered = "".join(text[s:e] for s, e in split_sentences(text))
+        assert covered.replace(" ", "") == text.replace(" ", "")

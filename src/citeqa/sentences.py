@@ -48,18 +48,23 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             found = line_text.find(stripped, cursor)
             if found < 0:
                 continue  # text pysbd altered: covered as a gap by the next sentence found, or the rest
-            gap = line_text[cursor:found].strip()
-            if gap:
-                gap_start = line_text.index(gap, cursor)
-                _append(spans, text, base, base + gap_start, base + gap_start + len(gap))
-            start, end = found, found + len(stripped)
-            cursor = end
-            _append(spans, text, base, base + start, base + end)
-        rest = line_text[cursor:].strip()
-        if rest:  # never lose text the splitter did not hand back verbatim
-            start = line_text.index(rest, cursor)
-            _append(spans, text, base, base + start, base + start + len(rest))
+            # Text between two sentences pysbd handed back is never lost: it is a sentence of its own.
+            _append_trimmed(spans, text, base, cursor, found)
+            cursor = found + len(stripped)
+            _append(spans, text, base, base + found, base + cursor)
+        _append_trimmed(spans, text, base, cursor, len(line_text))
     return spans
+
+
+def _append_trimmed(spans: list[tuple[int, int]], text: str, line_start: int, start: int, end: int) -> None:
+    """Add what is left of line offsets ``[start, end)`` after trimming whitespace, if anything."""
+    start, end = line_start + start, line_start + end
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        _append(spans, text, line_start, start, end)
 
 
 def _append(spans: list[tuple[int, int]], text: str, line_start: int, start: int, end: int) -> None:
