@@ -53,3 +53,14 @@ def test_the_model_file_is_made_once_and_cached(int8: Int8Encoder, cache: Path) 
 
 def test_empty_input_gives_no_rows(int8: Int8Encoder) -> None:
     assert int8.encode([]).shape == (0, 384)
+
+
+def test_only_the_feed_forward_outputs_stay_float(int8: Int8Encoder, cache: Path) -> None:
+    import onnx
+
+    (path,) = cache.glob("citeqa/minilm-int8-*.onnx")
+    nodes = onnx.load(str(path)).graph.node
+    float_dense = sorted(n.name for n in nodes if n.op_type == "MatMul" and "/dense/" in n.name)
+    assert float_dense == [f"/model/encoder/layer.{i}/output/dense/MatMul" for i in range(6)]
+    # Query, key, value, attention output and the feed-forward input: 5 int8 products per layer.
+    assert sum(n.op_type == "MatMulInteger" for n in nodes) == 5 * 6
