@@ -64,3 +64,28 @@ def test_only_the_feed_forward_outputs_stay_float(int8: Int8Encoder, cache: Path
     assert float_dense == [f"/model/encoder/layer.{i}/output/dense/MatMul" for i in range(6)]
     # Query, key, value, attention output and the feed-forward input: 5 int8 products per layer.
     assert sum(n.op_type == "MatMulInteger" for n in nodes) == 5 * 6
+
+
+def test_sessions_asking_at_once_open_one_onnx_session(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+    import time
+    from concurrent.futures import ThreadPoolExecutor
+
+    import onnxruntime
+
+    monkeypatch.setenv("XDG_CACHE_HOME", str(cache))  # the file made by the fixture: no export here
+    opened = []
+    lock = threading.Lock()
+    real = onnxruntime.InferenceSession
+
+    def slow_session(*args, **kwargs):  # type: ignore[no-untyped-def]
+        with lock:
+            opened.append(1)
+        time.sleep(0.2)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(onnxruntime, "InferenceSession", slow_session)
+    encoder = Int8Encoder(default_model_dir())
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        sessions = list(pool.map(lambda _: encoder.session, range(8)))
+    assert len(opened) == 1 and all(s is sessions[0] for s in sessions)

@@ -132,9 +132,19 @@ class Int8Encoder:
         self.model_dir = model_dir
         self.batch_size = batch_size
         self.dimension = 384
+        self._session: Any = None
+        self._lock = threading.Lock()
 
-    @cached_property
+    @property
     def session(self) -> Any:
+        """The onnxruntime session, opened once even when many chat sessions ask at the same moment."""
+        if self._session is None:
+            with self._lock:
+                if self._session is None:
+                    self._session = self._open_session()
+        return self._session
+
+    def _open_session(self) -> Any:
         import onnxruntime
 
         path = int8_model_path(self.model_dir)
