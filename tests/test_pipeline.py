@@ -169,3 +169,14 @@ def test_odd_questions_get_an_answer_or_an_honest_abstention(qa: QA, question: s
     assert answer.text
     for citation in answer.citations:
         assert qa.documents[citation.document_id].text[citation.start : citation.end] == citation.quote
+
+
+def test_candidates_never_repeat_an_answer(qa: QA) -> None:
+    # "Japan" stands in the title and in the body; the candidates are alternatives, so it is offered once.
+    answer = qa.ask("Which country hosted the first Space Engagement Talks with the United States?")
+    assert answer.answered and len(answer.citations) >= 2
+    words = [" ".join(c.quote.casefold().split()).strip(".,“”\"") for c in answer.citations]
+    assert len(set(words)) == len(words), words
+    for kept, other in [(a, b) for i, a in enumerate(answer.citations) for b in answer.citations[i + 1 :]]:
+        if kept.document_id == other.document_id:
+            assert kept.end <= other.start or other.end <= kept.start

@@ -26,6 +26,7 @@ from citeqa.retrieval import HybridRetriever
 logger = logging.getLogger(__name__)
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
+_WORDS = re.compile(r"\w+")
 
 
 class QuestionError(ValueError):
@@ -276,13 +277,20 @@ def open_index(
 
 
 def _deduplicate(citations: list[Citation]) -> list[Citation]:
-    """Overlapping chunks can yield the same quote twice; keep the best-scored of overlapping answers."""
+    """The best-scored of answers that overlap (chunks overlap) or say the same words in another place.
+
+    Candidates are alternatives for the reader to weigh: "Japan" from the title and "Japan" from the
+    body are one alternative, not two.
+    """
     kept: list[Citation] = []
+    seen: set[str] = set()
     for citation in sorted(citations, key=lambda c: -c.score):
-        if any(
+        words = " ".join(_WORDS.findall(citation.quote.casefold()))
+        if words in seen or any(
             k.document_id == citation.document_id and k.start < citation.end and citation.start < k.end for k in kept
         ):
             continue
+        seen.add(words)
         kept.append(citation)
     return kept
 
