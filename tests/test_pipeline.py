@@ -175,7 +175,7 @@ def test_candidates_never_repeat_an_answer(qa: QA) -> None:
     # "Japan" stands in the title and in the body; the candidates are alternatives, so it is offered once.
     answer = qa.ask("Which country hosted the first Space Engagement Talks with the United States?")
     assert answer.answered and len(answer.citations) >= 2
-    words = [" ".join(c.quote.casefold().split()).strip(".,“”\"") for c in answer.citations]
+    words = [" ".join(c.quote.casefold().split()).strip('.,“”"') for c in answer.citations]
     assert len(set(words)) == len(words), words
     for kept, other in [(a, b) for i, a in enumerate(answer.citations) for b in answer.citations[i + 1 :]]:
         if kept.document_id == other.document_id:

@@ -89,3 +89,13 @@ def test_sessions_asking_at_once_open_one_onnx_session(cache: Path, monkeypatch:
     with ThreadPoolExecutor(max_workers=8) as pool:
         sessions = list(pool.map(lambda _: encoder.session, range(8)))
     assert len(opened) == 1 and all(s is sessions[0] for s in sessions)
+
+
+def test_the_int8_recipe_is_part_of_the_index_fingerprint(monkeypatch: pytest.MonkeyPatch) -> None:
+    import citeqa.quantized
+    from citeqa.config import Settings
+
+    before = Settings(encoder="int8").index_fingerprint()
+    monkeypatch.setattr(citeqa.quantized, "RECIPE", "another-recipe")
+    assert Settings(encoder="int8").index_fingerprint() != before
+    assert Settings(encoder="torch").index_fingerprint()["encoder"] == "torch"

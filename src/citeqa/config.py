@@ -63,7 +63,7 @@ class AnswerSettings:
 class Settings:
     model_dir: Path = field(default_factory=default_model_dir)
     # "int8": onnxruntime with int8 weights made from the same model (citeqa.quantized); "torch": fp32.
-    # int8 is the default: COVID-QA indexing 2.2x faster, cosine to fp32 0.997, recall@5 -0.006
+    # int8 is the default: COVID-QA indexing 2.4x faster, cosine to fp32 0.997, recall@5 -0.006
     # (benchmarks/indexing.py).
     encoder: EncoderName = "int8"
     chunks: ChunkSettings = field(default_factory=ChunkSettings)
@@ -76,11 +76,13 @@ class Settings:
 
     def index_fingerprint(self) -> dict[str, Any]:
         """What the stored index depends on: a change here means the index must be rebuilt."""
+        from citeqa.quantized import RECIPE
         from citeqa.sentences import splitter_version
 
         return {
             "model": self.model_dir.name,
-            "encoder": self.encoder,
+            # Vectors from another quantisation recipe are not the ones new queries are compared with.
+            "encoder": f"int8 {RECIPE}" if self.encoder == "int8" else self.encoder,
             "chunks": asdict(self.chunks),
             "splitter": splitter_version(),
         }
