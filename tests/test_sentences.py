@@ -68,3 +68,19 @@ def test_text_the_splitter_alters_is_kept_as_a_sentence_of_its_own() -> None:
     for text in ["He paid $5 &amp; left. Then ∯ came. Done.", "x &ᓰ& y. Second one. Third."]:
         covered = "".join(text[s:e] for s, e in split_sentences(text))
         assert covered.replace(" ", "") == text.replace(" ", "")
+
+
+def test_sentences_are_pysbds_own() -> None:
+    """We skip pysbd's slow re-finding step; the sentences must still be exactly what pysbd returns."""
+    import pysbd
+
+    from citeqa.sentences import _pysbd_sentences
+
+    lines = [
+        "Space Force Brig. Gen. Anthony J. Mastalir said that U.S. forces are working. He spoke.",
+        "Cases rose to 3.5 per cent (Fig. 2). Mortality was low, e.g. in Wuhan.  Next one here? Yes!",
+        "“It’s exciting,” he said.\u00a0The talks ran 2 p.m. to 5 p.m. on Oct. 3, 2023 at 1600 Pennsylvania Ave.",
+    ]
+    for line in lines:
+        reference = pysbd.Segmenter(language="en", clean=False, char_span=False).segment(line)
+        assert [s.strip() for s in _pysbd_sentences(line)] == [s.strip() for s in reference]
