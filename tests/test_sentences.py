@@ -84,3 +84,37 @@ def test_sentences_are_pysbds_own() -> None:
     for line in lines:
         reference = pysbd.Segmenter(language="en", clean=False, char_span=False).segment(line)
         assert [s.strip() for s in _pysbd_sentences(line)] == [s.strip() for s in reference]
+
+
+def _varied_texts() -> list[str]:
+    return [
+        f"Article {i}. Brig. Gen. A. J. Smith met U.S. forces on Oct. {i % 28 + 1}. “Good,” he said.\nA headline\n"
+        * (1 + i % 4)
+        for i in range(30)
+    ]
+
+
+def test_splitting_many_texts_on_processes_gives_the_same_spans(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import citeqa.sentences
+    from citeqa.sentences import split_sentences_many
+
+    monkeypatch.setattr(citeqa.sentences, "PARALLEL_MIN_CHARS", 0)  # small texts, but through the pool
+    texts = _varied_texts()
+    assert split_sentences_many(texts, workers=2) == [split_sentences(t) for t in texts]
+
+
+def test_a_broken_process_pool_falls_back_to_splitting_here(monkeypatch, caplog) -> None:  # type: ignore[no-untyped-def]
+    from concurrent.futures.process import BrokenProcessPool
+
+    import citeqa.sentences
+    from citeqa.sentences import split_sentences_many
+
+    class BrokenPool:
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            raise BrokenProcessPool("no processes here")
+
+    monkeypatch.setattr(citeqa.sentences, "PARALLEL_MIN_CHARS", 0)
+    monkeypatch.setattr(citeqa.sentences, "ProcessPoolExecutor", BrokenPool)
+    texts = _varied_texts()
+    assert split_sentences_many(texts, workers=2) == [split_sentences(t) for t in texts]
+    assert "splitting in this process" in caplog.text

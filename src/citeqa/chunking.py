@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from citeqa.config import ChunkSettings
 from citeqa.documents import Document
-from citeqa.sentences import split_sentences
+from citeqa.sentences import split_sentences, split_sentences_many
 
 TokenCounter = Callable[[Sequence[str]], list[int]]
 
@@ -35,7 +35,15 @@ class Chunker:
         self._count_tokens = count_tokens
 
     def run(self, document: Document) -> list[Chunk]:
-        sentences, lengths = self._fitting_sentences(document.text, split_sentences(document.text))
+        return self._pack(document, split_sentences(document.text))
+
+    def run_many(self, documents: Sequence[Document]) -> list[list[Chunk]]:
+        """:meth:`run` for each document, with sentences split on all cores when there is enough text."""
+        split = split_sentences_many([d.text for d in documents])
+        return [self._pack(document, sentences) for document, sentences in zip(documents, split, strict=True)]
+
+    def _pack(self, document: Document, sentences: list[tuple[int, int]]) -> list[Chunk]:
+        sentences, lengths = self._fitting_sentences(document.text, sentences)
         if not sentences:
             return []
         chunks: list[Chunk] = []

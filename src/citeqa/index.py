@@ -230,7 +230,7 @@ class IndexStore:
 def update_index(
     documents: Sequence[Document],
     previous: tuple[VectorIndex, dict[str, str]] | None,
-    chunk: Callable[[Document], list[Chunk]],
+    chunk: Callable[[Sequence[Document]], list[list[Chunk]]],
     text_of: Callable[[Document, Chunk], str],
     embed: Callable[[list[str]], np.ndarray],
     dimension: int,
@@ -251,10 +251,8 @@ def update_index(
             if c.document_id in reusable:
                 kept_rows.setdefault(c.document_id, []).append(row)
 
-    fresh: dict[str, list[Chunk]] = {}
-    for document in documents:
-        if document.id not in reusable or document.id not in kept_rows:
-            fresh[document.id] = chunk(document)
+    changed = [d for d in documents if d.id not in reusable or d.id not in kept_rows]
+    fresh: dict[str, list[Chunk]] = {d.id: chunks for d, chunks in zip(changed, chunk(changed), strict=True)}
     by_id = {d.id: d for d in documents}
     pending = [c for chunks in fresh.values() for c in chunks]
     vectors_new = np.zeros((0, dimension), dtype=np.float32)

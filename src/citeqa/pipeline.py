@@ -124,7 +124,7 @@ class QA:
         index, _, stats = update_index(
             list(merged.values()),
             (self.index, hashes),
-            chunker.run,
+            chunker.run_many,
             lambda d, c: index_text(d, c, self.settings.chunks.title_for_embedding),
             self.encoder.encode,
             self.encoder.dimension,
@@ -265,7 +265,7 @@ def open_index(
     index, hashes, stats = update_index(
         documents,
         previous,
-        chunker.run,
+        chunker.run_many,
         lambda d, c: index_text(d, c, settings.chunks.title_for_embedding),
         encoder.encode,
         encoder.dimension,

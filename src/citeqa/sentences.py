@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
+import os
 import re
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 import pysbd
+
+logger = logging.getLogger(__name__)
+
+# Below this much text a process pool costs more than it saves: pysbd splits ~0.5 MB/s on one core.
+PARALLEL_MIN_CHARS = 200_000
 
 # Blank lines and single newlines both end a sentence in plain-text articles: titles, bylines and
 # bullet lines carry no final period, and a sentence splitter would glue them to the next line.
@@ -59,6 +70,31 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             _append(spans, text, base, base + found, base + cursor)
         _append_trimmed(spans, text, base, cursor, len(line_text))
     return spans
+
+
+def split_sentences_many(texts: Sequence[str], workers: int | None = None) -> list[list[tuple[int, int]]]:
+    """:func:`split_sentences` of each text, on ``workers`` processes (default: the usable cores).
+
+    pysbd is pure Python and holds the GIL, so only processes split in parallel; it was a fixed cost
+    of ~5 s per 100 articles in front of the encoder. Processes are forked, not spawned: spawning
+    re-imports the caller's ``__main__``, which re-runs any script written without a main guard.
+    """
+    workers = workers or _usable_cores()
+    small = sum(len(t) for t in texts) < PARALLEL_MIN_CHARS
+    if workers < 2 or len(texts) < 2 or small or "fork" not in multiprocessing.get_all_start_methods():
+        return [split_sentences(t) for t in texts]
+    chunksize = max(1, len(texts) // (4 * workers))
+    try:
+        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
+            return list(pool.map(split_sentences, texts, chunksize=chunksize))
+    except (BrokenProcessPool, OSError) as error:
+        logger.warning("parallel sentence splitting failed (%s); splitting in this process", error)
+        return [split_sentences(t) for t in texts]
+
+
+def _usable_cores() -> int:
+    affinity = getattr(os, "sched_getaffinity", None)
+    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 def _append_trimmed(spans: list[tuple[int, int]], text: str, line_start: int, start: int, end: int) -> None:
