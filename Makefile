@@ -20,12 +20,12 @@ index: $(BIN)/citeqa
 	$(BIN)/citeqa index docs_corpus
 
 test: $(BIN)/citeqa
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -q
 
 lint: $(BIN)/citeqa
-	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks scripts
 	$(BIN)/mypy
 
 eval: $(BIN)/citeqa

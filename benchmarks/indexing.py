@@ -41,7 +41,7 @@ def main() -> None:
 
     rows, vectors, recalls = [], {}, {}
     for kind in args.encoders:
-        settings = replace(Settings(), encoder=kind)  # type: ignore[arg-type]
+        settings = replace(Settings(), encoder=kind)
         with tempfile.TemporaryDirectory() as folder:
             # The model is loaded before timing and shared: loading it is a fixed cost, not indexing.
             warm = QA.from_documents(documents[:1], index_dir=None, settings=settings, progress=False)

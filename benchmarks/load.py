@@ -17,6 +17,7 @@ import statistics
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -48,7 +49,9 @@ def main() -> None:
 
     def client_run(number: int) -> tuple[list[float], int]:
         client = Client(url, verbose=False)
-        latencies, errors, chat = [], 0, []
+        latencies: list[float] = []
+        errors = 0
+        chat: list[Any] = []
         for i in range(args.questions):
             question = questions[(number * args.questions + i) % len(questions)]
             started = time.perf_counter()

@@ -44,7 +44,7 @@ def main() -> None:
     for answerer in ("reader", "heuristic"):
         rows = []
         for question in tqdm(questions, desc=answerer):
-            answer = qa.ask(question.question, answerer=answerer)  # type: ignore[arg-type]
+            answer = qa.ask(question.question, answerer=answerer)
             best = answer.citations[0] if answer.citations else None
             rows.append(
                 (
@@ -56,9 +56,9 @@ def main() -> None:
         scores = np.array([r[0] for r in rows])
         candidates = np.unique(np.concatenate([[0.0, 1.01], scores]))
         f1 = [np.mean([r[1] if r[0] >= t else r[2] for r in rows]) for t in candidates]
-        best = int(np.argmax(f1))
+        best_at = int(np.argmax(f1))
         print(
-            f"{answerer}: best threshold {candidates[best]:.3f} -> F1 {100 * f1[best]:.1f} on {len(rows)} "
+            f"{answerer}: best threshold {candidates[best_at]:.3f} -> F1 {100 * f1[best_at]:.1f} on {len(rows)} "
             f"held-out questions ({sum(r[2] for r in rows):.0f} unanswerable); F1 at 0.5: "
             f"{100 * np.mean([r[1] if r[0] >= 0.5 else r[2] for r in rows]):.1f}"
         )

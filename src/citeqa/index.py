@@ -79,7 +79,7 @@ def ivf_list_count(size: int) -> int:
     return max(1, int(4 * np.sqrt(size)))
 
 
-def build_ivf_sq8(vectors: np.ndarray) -> faiss.Index:
+def build_ivf_sq8(vectors: np.ndarray) -> faiss.IndexIVFScalarQuantizer:
     dimension = vectors.shape[1]
     nlist = ivf_list_count(len(vectors))
     index = faiss.IndexIVFScalarQuantizer(
