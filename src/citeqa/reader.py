@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from citeqa.cores import usable_cores
 from citeqa.quiet import quiet_transformers
 
 WEIGHTS_FILE = "reader.safetensors"
@@ -192,8 +193,8 @@ class ExtractiveReader:
         # stop torch from oversubscribing when it sees more cores than we may run on.
         if "OMP_NUM_THREADS" in os.environ or "MKL_NUM_THREADS" in os.environ:
             return
-        available = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-        if available and torch.get_num_threads() > available:
+        available = usable_cores()
+        if torch.get_num_threads() > available:
             torch.set_num_threads(available)
 
     def _load_from_disk(self) -> _Loaded:

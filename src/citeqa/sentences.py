@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
-import os
 import re
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 import pysbd
+
+from citeqa.cores import usable_cores
 
 logger = logging.getLogger(__name__)
 
@@ -79,7 +80,7 @@ def split_sentences_many(texts: Sequence[str], workers: int | None = None) -> li
     of ~5 s per 100 articles in front of the encoder. Processes are forked, not spawned: spawning
     re-imports the caller's ``__main__``, which re-runs any script written without a main guard.
     """
-    workers = workers or _usable_cores()
+    workers = workers or usable_cores()
     small = sum(len(t) for t in texts) < PARALLEL_MIN_CHARS
     if workers < 2 or len(texts) < 2 or small or "fork" not in multiprocessing.get_all_start_methods():
         return [split_sentences(t) for t in texts]
@@ -90,11 +91,6 @@ def split_sentences_many(texts: Sequence[str], workers: int | None = None) -> li
     except (BrokenProcessPool, OSError) as error:
         logger.warning("parallel sentence splitting failed (%s); splitting in this process", error)
         return [split_sentences(t) for t in texts]
-
-
-def _usable_cores() -> int:
-    affinity = getattr(os, "sched_getaffinity", None)
-    return len(affinity(0)) if affinity is not None else os.cpu_count() or 1
 
 
 def _append_trimmed(spans: list[tuple[int, int]], text: str, line_start: int, start: int, end: int) -> None:

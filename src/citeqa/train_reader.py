@@ -31,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from citeqa.cores import usable_cores
 from citeqa.reader import (
     FROZEN_KEYS,
     META_FILE,
@@ -394,7 +395,7 @@ def _fit_threads(wanted: int) -> int:
     """
     import torch
 
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    cores = usable_cores()
     others = os.getloadavg()[0] - torch.get_num_threads()
     free = int(cores - others + 0.25)
     return max(1, min(wanted, free))
