@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from citeqa.sentences import split_sentences
 
 
@@ -118,3 +120,27 @@ def test_a_broken_process_pool_falls_back_to_splitting_here(monkeypatch, caplog)
     texts = _varied_texts()
     assert split_sentences_many(texts, workers=2) == [split_sentences(t) for t in texts]
     assert "splitting in this process" in caplog.text
+
+
+def _split_in_a_daemon(texts: list[str], results: Any) -> None:
+    import citeqa.sentences
+
+    citeqa.sentences.PARALLEL_MIN_CHARS = 0
+    try:
+        results.put(list(citeqa.sentences.split_sentences_many(texts, workers=2)))
+    except BaseException as error:  # the parent must see any failure, not a hang
+        results.put(repr(error))
+
+
+def test_a_daemon_process_splits_without_children() -> None:
+    """Daemon processes may not start children; splitting there must still work, in-process."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("fork")
+    results = context.Queue()
+    texts = _varied_texts()
+    worker = context.Process(target=_split_in_a_daemon, args=(texts, results), daemon=True)
+    worker.start()
+    got = results.get(timeout=60)
+    worker.join(timeout=10)
+    assert got == [split_sentences(t) for t in texts]

@@ -82,7 +82,9 @@ def split_sentences_many(texts: Sequence[str], workers: int | None = None) -> li
     """
     workers = workers or usable_cores()
     small = sum(len(t) for t in texts) < PARALLEL_MIN_CHARS
-    if workers < 2 or len(texts) < 2 or small or "fork" not in multiprocessing.get_all_start_methods():
+    # A daemon process (a multiprocessing or Celery worker) may not have children of its own.
+    may_fork = "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
+    if workers < 2 or len(texts) < 2 or small or not may_fork:
         return [split_sentences(t) for t in texts]
     chunksize = max(1, len(texts) // (4 * workers))
     try:
