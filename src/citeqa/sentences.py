@@ -90,7 +90,8 @@ def split_sentences_many(texts: Sequence[str], workers: int | None = None) -> li
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
             return list(pool.map(split_sentences, texts, chunksize=chunksize))
-    except (BrokenProcessPool, OSError) as error:
+    # NotImplementedError: a system without working semaphores (no /dev/shm) cannot run a pool.
+    except (BrokenProcessPool, OSError, NotImplementedError) as error:
         logger.warning("parallel sentence splitting failed (%s); splitting in this process", error)
         return [split_sentences(t) for t in texts]
 
