@@ -38,7 +38,7 @@ def test_kill_9_mid_build_leaves_the_previous_index_and_the_next_start_repairs(t
     assert process.stderr is not None
     deadline = time.monotonic() + 120
     seen = ""
-    while "Embedding chunks" not in seen and time.monotonic() < deadline:
+    while "Embedding" not in seen and time.monotonic() < deadline:
         seen += process.stderr.read(1)
     time.sleep(1.0)
     os.kill(process.pid, signal.SIGKILL)

@@ -35,7 +35,7 @@ def build(documents: list[Document], store: IndexStore, embedder: FakeEmbedder) 
     chunker = Chunker(ChunkSettings(max_tokens=12), lambda texts: [len(t.split()) for t in texts])
     previous = store.load(FINGERPRINT)
     index, hashes, _ = update_index(
-        documents, previous, chunker.run_many, lambda d, c: d.text[c.start : c.end], embedder, 8, progress=False
+        documents, previous, chunker.run_many, lambda d, c: d.text[c.start : c.end], embedder, 8
     )
     store.save(index, hashes, FINGERPRINT)
 

@@ -31,7 +31,7 @@ def count_word_pieces(tokenizer: Tokenizer, texts: Sequence[str]) -> list[int]:
     """Word pieces per text, without the [CLS]/[SEP] the model adds."""
     if not texts:
         return []
-    return [len(encoding.ids) - 2 for encoding in tokenizer.encode_batch(list(texts))]
+    return [len(encoding.ids) - 2 for encoding in tokenizer.encode_batch_fast(list(texts))]
 
 
 class TextEncoder(Protocol):

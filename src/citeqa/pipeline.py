@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import threading
@@ -128,7 +129,6 @@ class QA:
             lambda d, c: index_text(d, c, self.settings.chunks.title_for_embedding),
             self.encoder.encode,
             self.encoder.dimension,
-            progress=False,
         )
         extended = QA(list(merged.values()), index, self.encoder, self.settings, skipped=self.skipped, build=stats)
         with self._lock:
@@ -267,9 +267,8 @@ def open_index(
         previous,
         chunker.run_many,
         lambda d, c: index_text(d, c, settings.chunks.title_for_embedding),
-        encoder.encode,
+        functools.partial(encoder.encode, progress=progress),
         encoder.dimension,
-        progress=progress,
     )
     if store is not None:
         store.save(index, hashes, fingerprint)

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from citeqa.cores import usable_cores
 from citeqa.embedding import count_word_pieces, load_tokenizer
@@ -171,10 +172,12 @@ class Int8Encoder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
-        encodings = self.tokenizer.encode_batch(list(texts))
-        # Similar lengths in a batch waste less on padding.
-        order = sorted(range(len(texts)), key=lambda i: len(encodings[i].ids))
-        for start in range(0, len(order), self.batch_size):
+        encodings = self.tokenizer.encode_batch_fast(list(texts))
+        # Similar lengths in a batch waste less on padding. Longest first, as sentence-transformers
+        # does: a progress bar's first estimate is then too long, never too short.
+        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        batches = range(0, len(order), self.batch_size)
+        for start in tqdm(batches, desc="Embedding", unit="batch", disable=not progress):
             rows = order[start : start + self.batch_size]
             width = min(MAX_TOKENS, max(len(encodings[i].ids) for i in rows))
             ids = np.zeros((len(rows), width), dtype=np.int64)
