@@ -62,6 +62,10 @@ def main() -> None:
             f"held-out questions ({sum(r[2] for r in rows):.0f} unanswerable); F1 at 0.5: "
             f"{100 * np.mean([r[1] if r[0] >= 0.5 else r[2] for r in rows]):.1f}"
         )
+        # How flat the optimum is: a wide plateau means the exact threshold matters little.
+        grid = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95]
+        curve = [f"{t:.2f}: {100 * np.mean([r[1] if r[0] >= t else r[2] for r in rows]):.1f}" for t in grid]
+        print(f"  F1 by threshold: {', '.join(curve)}")
 
 
 if __name__ == "__main__":
