@@ -99,3 +99,23 @@ def test_the_int8_recipe_is_part_of_the_index_fingerprint(monkeypatch: pytest.Mo
     monkeypatch.setattr(citeqa.quantized, "RECIPE", "another-recipe")
     assert Settings(encoder="int8").index_fingerprint() != before
     assert Settings(encoder="torch").index_fingerprint()["encoder"] == "torch"
+
+
+def test_tokenising_a_slice_at_a_time_keeps_every_row_in_place(
+    int8: Int8Encoder, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import citeqa.quantized
+
+    whole = int8.encode(TEXTS)
+    monkeypatch.setattr(citeqa.quantized, "TOKENIZE_SLICE", 1)
+    assert np.array_equal(int8.encode(TEXTS), whole)
+
+
+def test_the_progress_bar_counts_batches(int8: Int8Encoder, capsys: pytest.CaptureFixture[str]) -> None:
+    int8.batch_size = 2
+    try:
+        int8.encode(TEXTS, progress=True)
+    finally:
+        int8.batch_size = 32
+    err = capsys.readouterr().err
+    assert "Embedding" in err and "2/2" in err

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
     from tokenizers import Tokenizer
 
 MAX_TOKENS = 256  # all-MiniLM-L6-v2's window, as sentence-transformers truncates
+TOKENIZE_SLICE = 1024  # texts tokenised at a time
 _EXPORT_LOCK = threading.Lock()
 
 
@@ -172,25 +173,38 @@ class Int8Encoder:
         out = np.zeros((len(texts), self.dimension), dtype=np.float32)
         if not texts:
             return out
-        encodings = self.tokenizer.encode_batch_fast(list(texts))
+        token_ids = self._token_ids(texts)
         # Similar lengths in a batch waste less on padding. Longest first, as sentence-transformers
         # does: a progress bar's first estimate is then too long, never too short.
-        order = sorted(range(len(texts)), key=lambda i: -len(encodings[i].ids))
+        order = sorted(range(len(texts)), key=lambda i: -len(token_ids[i]))
         batches = range(0, len(order), self.batch_size)
         for start in tqdm(batches, desc="Embedding", unit="batch", disable=not progress):
             rows = order[start : start + self.batch_size]
-            width = min(MAX_TOKENS, max(len(encodings[i].ids) for i in rows))
+            width = max(len(token_ids[i]) for i in rows)
             ids = np.zeros((len(rows), width), dtype=np.int64)
             types = np.zeros_like(ids)
             mask = np.zeros_like(ids)
             for r, i in enumerate(rows):
-                tokens = encodings[i].ids
-                if len(tokens) > width:
-                    tokens = [*tokens[: width - 1], tokens[-1]]  # keep [SEP] last, like truncation does
-                ids[r, : len(tokens)] = tokens
-                mask[r, : len(tokens)] = 1
+                ids[r, : len(token_ids[i])] = token_ids[i]
+                mask[r, : len(token_ids[i])] = 1
             hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
             summed = (hidden * mask[:, :, None]).sum(axis=1)
             pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
             out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
         return out
+
+    def _token_ids(self, texts: Sequence[str]) -> list[np.ndarray]:
+        """Each text's word-piece ids, cut to the model's window as sentence-transformers cuts them.
+
+        Kept as small arrays (uint16 for MiniLM's 30,522 pieces) and tokenised a slice at a time:
+        a tokenizers ``Encoding`` takes ~19 KB, which for a million chunks would be 19 GB.
+        """
+        dtype = np.uint16 if self.tokenizer.get_vocab_size() <= 1 << 16 else np.int32
+        token_ids: list[np.ndarray] = []
+        for first in range(0, len(texts), TOKENIZE_SLICE):
+            for encoding in self.tokenizer.encode_batch_fast(list(texts[first : first + TOKENIZE_SLICE])):
+                tokens = encoding.ids
+                if len(tokens) > MAX_TOKENS:
+                    tokens = [*tokens[: MAX_TOKENS - 1], tokens[-1]]  # keep [SEP] last
+                token_ids.append(np.asarray(tokens, dtype=dtype))
+        return token_ids
