@@ -33,10 +33,10 @@ def test_index_then_ask_as_json(corpus_dir: Path, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert set(data) >= {"text", "answered", "score", "citations", "passages"}
-    if data["answered"]:
-        citation = data["citations"][0]
-        text = (corpus_dir / f"{citation['document_id']}.txt").read_text(encoding="utf-8")
-        assert text[citation["start"] : citation["end"]] == citation["quote"]
+    assert data["answered"]  # the byline names the author
+    citation = data["citations"][0]
+    text = (corpus_dir / f"{citation['document_id']}.txt").read_text(encoding="utf-8")
+    assert text[citation["start"] : citation["end"]] == citation["quote"]
 
 
 def test_ask_prints_answer_and_citation(corpus_dir: Path, tmp_path: Path) -> None:
@@ -102,3 +102,33 @@ def test_eval_writes_json_and_markdown(tmp_path: Path, corpus_dir: Path) -> None
     assert len(report["results"]) == 4
     assert set(report["retrieval"]) == {"dense", "bm25", "rrf", "hybrid"}
     assert "| heuristic |" in (out / "q.md").read_text() and "recall@5" in result.output
+
+
+def test_min_score_sets_how_sure_an_answer_must_be(corpus_dir: Path, tmp_path: Path) -> None:
+    base = ["--corpus", str(corpus_dir), "--index-dir", str(tmp_path / "e"), "--json"]
+    question = "Who hosted the US-Japan Space Engagement Talks?"
+    default = json.loads(runner.invoke(app, ["ask", question, *base]).stdout)
+    assert default["answered"] and default["score"] < 1.0
+    strict = runner.invoke(app, ["ask", question, *base, "--min-score", "1"])
+    assert strict.exit_code == 0, strict.output
+    declined = json.loads(strict.stdout)
+    assert not declined["answered"] and declined["citations"] == []
+    # Below every candidate's confidence, the best candidate is always given.
+    eager = json.loads(runner.invoke(app, ["ask", question, *base, "--min-score", "0"]).stdout)
+    assert eager["answered"] and eager["text"] == default["text"]
+
+
+def test_bad_encoder_or_min_score_is_refused_with_a_message(corpus_dir: Path, tmp_path: Path) -> None:
+    base = ["--corpus", str(corpus_dir), "--index-dir", str(tmp_path / "e")]
+    result = runner.invoke(app, ["ask", "Who?", *base, "--encoder", "fp8"])
+    assert result.exit_code == 2 and "unknown encoder" in result.output
+    result = runner.invoke(app, ["ask", "Who?", *base, "--min-score", "1.5"])
+    assert result.exit_code == 2 and "--min-score" in result.output
+    assert not (tmp_path / "e").exists()  # refused before anything was built
+
+
+def test_index_with_the_torch_encoder_records_it(corpus_dir: Path, tmp_path: Path) -> None:
+    index_dir = tmp_path / "e"
+    result = runner.invoke(app, ["index", str(corpus_dir), "--index-dir", str(index_dir), "--encoder", "torch"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((index_dir / "manifest.json").read_text())["fingerprint"]["encoder"] == "torch"

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import logging
+from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, get_args
 
 import typer
 
-from citeqa.config import AnswererName, Settings
+from citeqa.config import AnswererName, EncoderName, Settings
 from citeqa.documents import load_directory
 from citeqa.pipeline import QA, EmptyCorpusError, QuestionError
 
@@ -19,6 +20,34 @@ Corpus = Annotated[Path, typer.Option("--corpus", "-c", help="Folder of .txt/.md
 IndexDir = Annotated[
     Path | None, typer.Option("--index-dir", help="Where the index lives (default: embeddings/ beside the corpus).")
 ]
+
+Encoder = Annotated[
+    str | None,
+    typer.Option(help="int8 (onnxruntime, the default) or torch (fp32); switching rebuilds the index."),
+]
+MinScore = Annotated[
+    float | None,
+    typer.Option(
+        "--min-score",
+        min=0.0,
+        max=1.0,
+        help="Answer only at or above this confidence, else say the documents don't say "
+        "(default: the threshold tuned for each answerer). Lower it where every question has an answer.",
+    ),
+]
+
+
+def _settings(encoder: str | None = None, min_score: float | None = None) -> Settings:
+    """The default settings with what the command line changed."""
+    settings = Settings()
+    if encoder is not None:
+        if encoder not in get_args(EncoderName):
+            raise typer.BadParameter(f"unknown encoder {encoder!r}; use int8 or torch", param_hint="--encoder")
+        settings = replace(settings, encoder=encoder)  # type: ignore[arg-type]
+    if min_score is not None:
+        answer = replace(settings.answer, reader_min_score=min_score, heuristic_min_score=min_score)
+        settings = replace(settings, answer=answer)
+    return settings
 
 
 def _open(corpus: Path, index_dir: Path | None, settings: Settings | None = None) -> QA:
@@ -40,9 +69,10 @@ def _logging(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) 
 def index(
     corpus: Annotated[Path, typer.Argument(help="Folder of documents.")] = Path("docs_corpus"),
     index_dir: IndexDir = None,
+    encoder: Encoder = None,
 ) -> None:
     """Build or update the index of CORPUS (only new or changed documents are embedded)."""
-    qa = _open(corpus, index_dir)
+    qa = _open(corpus, index_dir, _settings(encoder))
     stats = qa.build
     typer.echo(
         f"{len(qa.documents)} documents, {len(qa.index.chunks)} chunks: {stats.documents_embedded} embedded, "
@@ -62,9 +92,11 @@ def ask(
     ] = None,
     answerer: Annotated[str | None, typer.Option(help="reader or heuristic.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    encoder: Encoder = None,
+    min_score: MinScore = None,
 ) -> None:
     """Answer QUESTION with a quote from the documents and its citation."""
-    qa = _open(corpus, index_dir)
+    qa = _open(corpus, index_dir, _settings(encoder, min_score))
     try:
         answer = qa.ask(question, history or [], answerer=_answerer(answerer))
     except QuestionError as error:
@@ -95,11 +127,13 @@ def chat(
     index_dir: IndexDir = None,
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0 picks a free one).")] = 7860,
+    encoder: Encoder = None,
+    min_score: MinScore = None,
 ) -> None:
     """Open the chat in the browser."""
     from citeqa.app import launch
 
-    qa = _open(corpus, index_dir)
+    qa = _open(corpus, index_dir, _settings(encoder, min_score))
     launch(qa, host=host, port=port, corpus_dir=corpus)
 
 
@@ -115,19 +149,22 @@ def evaluate_command(
     ] = None,
     out: Annotated[Path, typer.Option(help="Folder for the JSON and Markdown reports.")] = Path("eval-results"),
     limit: Annotated[int | None, typer.Option(help="Only the first N questions.")] = None,
+    encoder: Encoder = None,
+    min_score: MinScore = None,
 ) -> None:
     """Score the system on a question set: EM/F1, abstention, retrieval, citations, latency."""
     from citeqa.datasets import load_question_set
     from citeqa.evaluation import evaluate, markdown, write_report
 
+    settings = _settings(encoder, min_score)
     question_set = load_question_set(file)
     if limit:
         question_set.questions = question_set.questions[:limit]
     if question_set.documents is not None:
         store = index_dir or Path("embeddings") / f"eval-{question_set.name}"
-        qa = QA.from_documents(question_set.documents, index_dir=store)
+        qa = QA.from_documents(question_set.documents, index_dir=store, settings=settings)
     else:
-        qa = _open(corpus, index_dir)
+        qa = _open(corpus, index_dir, settings)
     names = [_answerer(a) or "reader" for a in (answerer or [Settings().answer.answerer])]
     report = evaluate(qa, question_set, names)
     typer.echo(markdown(report))
