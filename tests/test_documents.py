@@ -66,3 +66,21 @@ def test_files_over_the_size_limit_are_refused_by_name(tmp_path: Path) -> None:
     corpus = load_directory(tmp_path, max_bytes=1000)
     assert [d.id for d in corpus.documents] == ["small"]
     assert corpus.skipped[0].path == "huge.txt" and "limit" in corpus.skipped[0].reason
+
+
+def test_reading_shows_progress_for_every_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import tqdm.auto
+
+    import citeqa.documents
+
+    def without_delay(*args, **kwargs):  # type: ignore[no-untyped-def]
+        return tqdm.auto.tqdm(*args, **{**kwargs, "delay": 0})  # three small files take under a second
+
+    monkeypatch.setattr(citeqa.documents, "tqdm", without_delay)
+    for name in ("a", "b", "c"):
+        (tmp_path / f"{name}.txt").write_text(f"Title {name}\n\nBody {name}.", encoding="utf-8")
+    assert len(load_directory(tmp_path, progress=True).documents) == 3
+    err = capsys.readouterr().err
+    assert "Reading documents" in err and "3/3" in err
+    load_directory(tmp_path)
+    assert "Reading documents" not in capsys.readouterr().err

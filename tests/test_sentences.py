@@ -144,3 +144,21 @@ def test_a_daemon_process_splits_without_children() -> None:
     got = results.get(timeout=60)
     worker.join(timeout=10)
     assert got == [split_sentences(t) for t in texts]
+
+
+def test_progress_bar_counts_every_document_on_processes_and_here(monkeypatch, capsys) -> None:  # type: ignore[no-untyped-def]
+    import tqdm.auto
+
+    import citeqa.sentences
+    from citeqa.sentences import split_sentences_many
+
+    def without_delay(*args, **kwargs):  # type: ignore[no-untyped-def]
+        return tqdm.auto.tqdm(*args, **{**kwargs, "delay": 0})  # these small texts take under a second
+
+    monkeypatch.setattr(citeqa.sentences, "tqdm", without_delay)
+    monkeypatch.setattr(citeqa.sentences, "PARALLEL_MIN_CHARS", 0)
+    texts = _varied_texts()
+    for workers in (2, 1):
+        assert split_sentences_many(texts, workers=workers, progress=True) == [split_sentences(t) for t in texts]
+        err = capsys.readouterr().err
+        assert "Splitting sentences" in err and f"{len(texts)}/{len(texts)}" in err

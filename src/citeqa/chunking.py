@@ -37,9 +37,9 @@ class Chunker:
     def run(self, document: Document) -> list[Chunk]:
         return self._pack(document, split_sentences(document.text))
 
-    def run_many(self, documents: Sequence[Document]) -> list[list[Chunk]]:
+    def run_many(self, documents: Sequence[Document], *, progress: bool = False) -> list[list[Chunk]]:
         """:meth:`run` for each document, with sentences split on all cores when there is enough text."""
-        split = split_sentences_many([d.text for d in documents])
+        split = split_sentences_many([d.text for d in documents], progress=progress)
         return [self._pack(document, sentences) for document, sentences in zip(documents, split, strict=True)]
 
     def _pack(self, document: Document, sentences: list[tuple[int, int]]) -> list[Chunk]:

@@ -9,6 +9,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from tqdm.auto import tqdm
+
 logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
@@ -94,12 +96,16 @@ def read_document(path: Path, doc_id: str, *, max_bytes: int = 20_000_000) -> Do
     return document
 
 
-def load_directory(folder: Path, *, max_bytes: int = 20_000_000) -> LoadedCorpus:
-    """Load every supported file under ``folder``, recursively; unreadable files are skipped and named."""
+def load_directory(folder: Path, *, max_bytes: int = 20_000_000, progress: bool = False) -> LoadedCorpus:
+    """Load every supported file under ``folder``, recursively; unreadable files are skipped and named.
+
+    ``progress``: a progress bar, shown once reading has taken more than a second (PDFs are slow).
+    """
     if not folder.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {folder}")
     corpus = LoadedCorpus()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    paths = sorted(p for p in folder.rglob("*") if p.is_file())
+    for path in tqdm(paths, desc="Reading documents", unit="file", disable=not progress, delay=1.0):
         relative = path.relative_to(folder)
         if any(part.startswith(".") for part in relative.parts):
             continue

@@ -84,7 +84,7 @@ class QA:
         """Load ``corpus`` and its index (``embeddings/`` beside it), rebuilding only what changed."""
         corpus = Path(corpus)
         settings = settings or Settings()
-        loaded = load_directory(corpus, max_bytes=settings.max_file_bytes)
+        loaded = load_directory(corpus, max_bytes=settings.max_file_bytes, progress=progress)
         if not loaded.documents:
             names = ", ".join(s.path for s in loaded.skipped)
             detail = f" (skipped: {names})" if names else ""
@@ -265,7 +265,7 @@ def open_index(
     index, hashes, stats = update_index(
         documents,
         previous,
-        chunker.run_many,
+        functools.partial(chunker.run_many, progress=progress),
         lambda d, c: index_text(d, c, settings.chunks.title_for_embedding),
         functools.partial(encoder.encode, progress=progress),
         encoder.dimension,

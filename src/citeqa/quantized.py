@@ -177,20 +177,21 @@ class Int8Encoder:
         # Similar lengths in a batch waste less on padding. Longest first, as sentence-transformers
         # does: a progress bar's first estimate is then too long, never too short.
         order = sorted(range(len(texts)), key=lambda i: -len(token_ids[i]))
-        batches = range(0, len(order), self.batch_size)
-        for start in tqdm(batches, desc="Embedding", unit="batch", disable=not progress):
-            rows = order[start : start + self.batch_size]
-            width = max(len(token_ids[i]) for i in rows)
-            ids = np.zeros((len(rows), width), dtype=np.int64)
-            types = np.zeros_like(ids)
-            mask = np.zeros_like(ids)
-            for r, i in enumerate(rows):
-                ids[r, : len(token_ids[i])] = token_ids[i]
-                mask[r, : len(token_ids[i])] = 1
-            hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
-            summed = (hidden * mask[:, :, None]).sum(axis=1)
-            pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
-            out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+        with tqdm(total=len(texts), desc="Embedding", unit="text", disable=not progress) as bar:
+            for start in range(0, len(order), self.batch_size):
+                rows = order[start : start + self.batch_size]
+                width = max(len(token_ids[i]) for i in rows)
+                ids = np.zeros((len(rows), width), dtype=np.int64)
+                types = np.zeros_like(ids)
+                mask = np.zeros_like(ids)
+                for r, i in enumerate(rows):
+                    ids[r, : len(token_ids[i])] = token_ids[i]
+                    mask[r, : len(token_ids[i])] = 1
+                hidden = self.session.run(None, {"input_ids": ids, "attention_mask": mask, "token_type_ids": types})[0]
+                summed = (hidden * mask[:, :, None]).sum(axis=1)
+                pooled = summed / np.maximum(mask.sum(axis=1, keepdims=True), 1)
+                out[rows] = pooled / np.maximum(np.linalg.norm(pooled, axis=1, keepdims=True), 1e-12)
+                bar.update(len(rows))
         return out
 
     def _token_ids(self, texts: Sequence[str]) -> list[np.ndarray]:

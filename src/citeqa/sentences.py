@@ -5,15 +5,18 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from typing import TypeVar
 
 import pysbd
+from tqdm.auto import tqdm
 
 from citeqa.cores import usable_cores
 
 logger = logging.getLogger(__name__)
+T = TypeVar("T")
 
 # Below this much text a process pool costs more than it saves: pysbd splits ~0.5 MB/s on one core.
 PARALLEL_MIN_CHARS = 200_000
@@ -73,27 +76,39 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return spans
 
 
-def split_sentences_many(texts: Sequence[str], workers: int | None = None) -> list[list[tuple[int, int]]]:
+def split_sentences_many(
+    texts: Sequence[str], workers: int | None = None, *, progress: bool = False
+) -> list[list[tuple[int, int]]]:
     """:func:`split_sentences` of each text, on ``workers`` processes (default: the usable cores).
 
     pysbd is pure Python and holds the GIL, so only processes split in parallel; it was a fixed cost
     of ~5 s per 100 articles in front of the encoder. Processes are forked, not spawned: spawning
     re-imports the caller's ``__main__``, which re-runs any script written without a main guard.
+    ``progress``: a progress bar, shown once splitting has taken more than a second.
     """
     workers = workers or usable_cores()
     small = sum(len(t) for t in texts) < PARALLEL_MIN_CHARS
     # A daemon process (a multiprocessing or Celery worker) may not have children of its own.
     may_fork = "fork" in multiprocessing.get_all_start_methods() and not multiprocessing.current_process().daemon
     if workers < 2 or len(texts) < 2 or small or not may_fork:
-        return [split_sentences(t) for t in texts]
+        return _split_serially(texts, progress)
     chunksize = max(1, len(texts) // (4 * workers))
     try:
         with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("fork")) as pool:
-            return list(pool.map(split_sentences, texts, chunksize=chunksize))
+            split = pool.map(split_sentences, texts, chunksize=chunksize)
+            return list(_bar(split, len(texts), progress))
     # NotImplementedError: a system without working semaphores (no /dev/shm) cannot run a pool.
     except (BrokenProcessPool, OSError, NotImplementedError) as error:
         logger.warning("parallel sentence splitting failed (%s); splitting in this process", error)
-        return [split_sentences(t) for t in texts]
+        return _split_serially(texts, progress)
+
+
+def _split_serially(texts: Sequence[str], progress: bool) -> list[list[tuple[int, int]]]:
+    return [split_sentences(t) for t in _bar(texts, len(texts), progress)]
+
+
+def _bar(items: Iterable[T], total: int, progress: bool) -> Iterable[T]:
+    return tqdm(items, total=total, desc="Splitting sentences", unit="doc", disable=not progress, delay=1.0)
 
 
 def _append_trimmed(spans: list[tuple[int, int]], text: str, line_start: int, start: int, end: int) -> None:
