@@ -11,6 +11,8 @@ from pathlib import Path
 
 from tqdm.auto import tqdm
 
+from citeqa.extraction_cache import ExtractionCache
+
 logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
@@ -67,8 +69,13 @@ def document_from_text(doc_id: str, text: str, *, source: str = "", page_starts:
     )
 
 
-def read_document(path: Path, doc_id: str, *, max_bytes: int = 20_000_000) -> Document:
-    """Read one file; raise :class:`UnreadableDocument` with a reason a person can act on."""
+def read_document(
+    path: Path, doc_id: str, *, max_bytes: int = 20_000_000, cache: ExtractionCache | None = None
+) -> Document:
+    """Read one file; raise :class:`UnreadableDocument` with a reason a person can act on.
+
+    ``cache``: where a PDF's text is kept, so that the next start need not extract it again.
+    """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnreadableDocument(
@@ -79,7 +86,7 @@ def read_document(path: Path, doc_id: str, *, max_bytes: int = 20_000_000) -> Do
         raise UnreadableDocument(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
     data = path.read_bytes()
     if suffix == ".pdf":
-        texts = _pdf_pages(data)
+        texts = cache.pages(data, _pdf_pages) if cache is not None else _pdf_pages(data)
         page_starts, offset = [], 0
         for page_text in texts:
             page_starts.append(offset)
@@ -96,10 +103,13 @@ def read_document(path: Path, doc_id: str, *, max_bytes: int = 20_000_000) -> Do
     return document
 
 
-def load_directory(folder: Path, *, max_bytes: int = 20_000_000, progress: bool = False) -> LoadedCorpus:
+def load_directory(
+    folder: Path, *, max_bytes: int = 20_000_000, progress: bool = False, cache: ExtractionCache | None = None
+) -> LoadedCorpus:
     """Load every supported file under ``folder``, recursively; unreadable files are skipped and named.
 
     ``progress``: a progress bar, shown once reading has taken more than a second (PDFs are slow).
+    ``cache``: PDF texts from earlier reads; afterwards it keeps only those of the files read now.
     """
     if not folder.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {folder}")
@@ -111,10 +121,12 @@ def load_directory(folder: Path, *, max_bytes: int = 20_000_000, progress: bool 
             continue
         doc_id = relative.with_suffix("").as_posix()
         try:
-            corpus.documents.append(read_document(path, doc_id, max_bytes=max_bytes))
+            corpus.documents.append(read_document(path, doc_id, max_bytes=max_bytes, cache=cache))
         except (UnreadableDocument, OSError) as error:
             corpus.skipped.append(SkippedFile(str(relative), str(error)))
             logger.warning("skipped %s: %s", relative, error)
+    if cache is not None:
+        cache.prune()
     return corpus
 
 

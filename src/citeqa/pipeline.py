@@ -19,6 +19,7 @@ from citeqa.config import AnswererName, Settings
 from citeqa.conversation import Turn, retrieval_query, standalone_question
 from citeqa.documents import Document, SkippedFile, load_directory
 from citeqa.embedding import TextEncoder, make_encoder
+from citeqa.extraction_cache import ExtractionCache
 from citeqa.grounding import missing_names
 from citeqa.index import BuildStats, CorruptIndex, IndexStore, VectorIndex, update_index
 from citeqa.lexical import BM25Index
@@ -26,6 +27,8 @@ from citeqa.retrieval import HybridRetriever
 
 logger = logging.getLogger(__name__)
 
+# Beside the index generations: PDF texts extracted earlier (see citeqa.extraction_cache).
+PDF_TEXT_DIR = "pdf-text"
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f]")
 _WORDS = re.compile(r"\w+")
 
@@ -84,12 +87,13 @@ class QA:
         """Load ``corpus`` and its index (``embeddings/`` beside it), rebuilding only what changed."""
         corpus = Path(corpus)
         settings = settings or Settings()
-        loaded = load_directory(corpus, max_bytes=settings.max_file_bytes, progress=progress)
+        index_dir = Path(index_dir) if index_dir is not None else corpus.parent / "embeddings"
+        cache = ExtractionCache(index_dir / PDF_TEXT_DIR)
+        loaded = load_directory(corpus, max_bytes=settings.max_file_bytes, progress=progress, cache=cache)
         if not loaded.documents:
             names = ", ".join(s.path for s in loaded.skipped)
             detail = f" (skipped: {names})" if names else ""
             raise EmptyCorpusError(f"no readable documents in {corpus}{detail}")
-        index_dir = Path(index_dir) if index_dir is not None else corpus.parent / "embeddings"
         return cls.from_documents(
             loaded.documents, index_dir=index_dir, settings=settings, progress=progress, skipped=loaded.skipped
         )
