@@ -35,3 +35,27 @@ def test_retrieval_query_carries_the_previous_question() -> None:
 
 def test_no_history_no_change() -> None:
     assert standalone_question("What command does he lead?", []) == "What command does he lead?"
+
+
+def test_a_person_pronoun_after_a_long_answer_is_the_name_it_ends_with() -> None:
+    answer = "the Commander of United States Space Forces Indo-Pacific, Brig. Gen. Anthony J. Mastalir"
+    history = [Turn("Who hosted the Space Engagement Talks?", answer)]
+    assert standalone_question("What command does he lead?", history) == (
+        "What command does Brig. Gen. Anthony J. Mastalir lead?"
+    )
+    assert standalone_question("What was his message?", history) == "What was Brig. Gen. Anthony J. Mastalir's message?"
+
+
+def test_a_person_pronoun_is_never_what_a_who_question_was_about() -> None:
+    # The earlier answer is unknown: "he" stays rather than become "the Space Engagement Talks".
+    history = [Turn("Who hosted the Space Engagement Talks?", None)]
+    assert standalone_question("What command does he lead?", history) == "What command does he lead?"
+    # Retrieval still sees the earlier question, so the passages are about the host.
+    assert "Space Engagement Talks" in retrieval_query("What command does he lead?", history)
+
+
+def test_after_another_question_a_person_pronoun_is_its_subject_not_its_answer() -> None:
+    history = [Turn("When did Mastalir speak at the Mitchell Institute?", "May 2023")]
+    assert standalone_question("What did he say?", history) == "What did Mastalir say?"
+    history = [Turn("When did Mastalir speak?", "Tuesday")]
+    assert standalone_question("What did he say?", history) == "What did Mastalir say?"
