@@ -6,6 +6,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from citeqa.cli import app
+from citeqa.config import Settings
 
 runner = CliRunner()
 
@@ -102,6 +103,22 @@ def test_eval_writes_json_and_markdown(tmp_path: Path, corpus_dir: Path) -> None
     assert len(report["results"]) == 4
     assert set(report["retrieval"]) == {"dense", "bm25", "rrf", "hybrid"}
     assert "| heuristic |" in (out / "q.md").read_text() and "recall@5" in result.output
+    bars = {name: Settings().answer.min_score(name) for name in ("heuristic", "reader")}
+    assert report["settings"] == {"encoder": Settings().encoder, "min_score": bars}
+
+
+def test_eval_reports_a_lowered_bar(tmp_path: Path, corpus_dir: Path) -> None:
+    questions = tmp_path / "q.jsonl"
+    questions.write_text(
+        json.dumps({"id": "a", "question": "Who is the Prime Minister of Japan?", "answers": [], "documents": []})
+        + "\n",
+        encoding="utf-8",
+    )
+    base = ["--corpus", str(corpus_dir), "--index-dir", str(tmp_path / "e"), "--out", str(tmp_path / "out")]
+    result = runner.invoke(app, ["eval", str(questions), *base, "--min-score", "0.5"])
+    assert result.exit_code == 0, result.output
+    assert json.loads((tmp_path / "out" / "q.json").read_text())["settings"]["min_score"] == {"reader": 0.5}
+    assert "0.5 (reader)" in result.output
 
 
 def test_min_score_sets_how_sure_an_answer_must_be(corpus_dir: Path, tmp_path: Path) -> None:

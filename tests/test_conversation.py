@@ -59,3 +59,28 @@ def test_after_another_question_a_person_pronoun_is_its_subject_not_its_answer()
     assert standalone_question("What did he say?", history) == "What did Mastalir say?"
     history = [Turn("When did Mastalir speak?", "Tuesday")]
     assert standalone_question("What did he say?", history) == "What did Mastalir say?"
+
+
+def test_a_person_pronoun_follows_the_answer_whatever_the_wording_of_a_who_question() -> None:
+    answer = "Brig. Gen. Anthony J. Mastalir"
+    for earlier in ("At the Mitchell Institute, who spoke?", "And then who spoke?", "To whom did Japan send officers?"):
+        assert standalone_question("What did he say?", [Turn(earlier, answer)]) == f"What did {answer} say?"
+    # A long answer may name the title first or the person first.
+    for long_answer in (
+        "the Commander of United States Space Forces Indo-Pacific, Brig. Gen. Anthony J. Mastalir",
+        "Brig. Gen. Anthony J. Mastalir, the Commander of United States Space Forces Indo-Pacific",
+    ):
+        history = [Turn("Who hosted the talks?", long_answer)]
+        assert standalone_question("What did he say?", history) == f"What did {answer} say?"
+    history = [Turn("Whose remarks opened the talks?", "Mastalir's")]
+    assert standalone_question("What did he say?", history) == "What did Mastalir say?"
+
+
+def test_after_which_a_short_name_answer_is_the_person() -> None:
+    history = [Turn("Which general hosted the Space Engagement Talks?", "Mastalir")]
+    assert standalone_question("What did he say?", history) == "What did Mastalir say?"
+
+
+def test_a_capital_that_only_starts_the_sentence_is_not_a_name() -> None:
+    history = [Turn("Tell me about Mastalir.", "He commands U.S. Space Forces Indo-Pacific.")]
+    assert standalone_question("What did he say?", history) == "What did Mastalir say?"

@@ -91,3 +91,33 @@ def test_qa_keeps_pdf_texts_beside_its_index(tmp_path: Path, extractions: list[b
     assert len(extractions) == 1 and again.build.documents_embedded == 0
     assert len(list((tmp_path / "embeddings" / PDF_TEXT_DIR).glob("*.json"))) == 1
     assert again.ask("When was the launch moved to?").citations[0].page == 1
+
+
+def test_text_that_utf8_cannot_hold_is_returned_and_nothing_half_written_stays(tmp_path: Path) -> None:
+    cache = ExtractionCache(tmp_path / "cache")
+    assert cache.pages(b"%PDF-odd", lambda data: ["lone \udc80 surrogate"]) == ["lone \udc80 surrogate"]
+    assert not list((tmp_path / "cache").iterdir())
+
+
+def test_pypdf_lone_surrogates_become_replacement_characters(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import pypdf
+
+    monkeypatch.setattr(pypdf.PageObject, "extract_text", lambda self, *a, **k: "Broken font \udc80 map")
+    (tmp_path / "a.pdf").write_bytes(make_pdf(["ignored"]))
+    (document,) = load_directory(tmp_path, cache=ExtractionCache(tmp_path / "cache")).documents
+    assert document.text == "Broken font \ufffd map" and document.content_hash
+
+
+def test_prune_drops_half_written_entries_of_killed_loads_but_not_fresh_ones(tmp_path: Path) -> None:
+    import os
+    import time
+
+    folder = tmp_path / "cache"
+    folder.mkdir()
+    old, fresh = folder / ".aaa.1234.tmp", folder / ".bbb.5678.tmp"
+    old.write_text("[", encoding="utf-8")
+    fresh.write_text("[", encoding="utf-8")
+    two_hours_ago = time.time() - 7200
+    os.utime(old, (two_hours_ago, two_hours_ago))
+    ExtractionCache(folder).prune()
+    assert not old.exists() and fresh.exists()

@@ -40,6 +40,7 @@ def test_kill_9_mid_build_leaves_the_previous_index_and_the_next_start_repairs(t
     seen = ""
     while "Embedding" not in seen and time.monotonic() < deadline:
         seen += process.stderr.read(1)
+    assert "Embedding" in seen, seen  # else the kill below might land after the build
     time.sleep(1.0)
     os.kill(process.pid, signal.SIGKILL)
     process.wait()

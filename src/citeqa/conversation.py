@@ -21,7 +21,10 @@ _THING = re.compile(r"\b(the one|the same one|that one|this one|it)\b", re.IGNOR
 # the qualifier swapped in for the name that told the earlier one apart.
 _CONTRAST = re.compile(r"\b(?:the|that|this) one (?:in|of|for|from|at) ((?:[A-Z][\w.&'’-]*\s?)+)")
 _NAME_RUN = re.compile(r"(?:[A-Z][\w.&'’-]*\.?(?:\s+(?:of|and|the|for|de|von)\s+|\s+))*[A-Z][\w.&'’-]*")
-_ASKS_FOR_PERSON = re.compile(r"\s*(?:\w+\s+)?(?:who|whom|whose)\b", re.IGNORECASE)
+_WH_WORD = re.compile(r"\b(who|whom|whose|what|which|when|where|why|how)\b", re.IGNORECASE)
+_POSSESSIVE_MARK = re.compile(r"['’]s\b")
+# Words that join an organisation's name ("Commander of United States Space Forces"), not a person's.
+_ORGANISATION_WORDS = frozenset({"of", "and", "the", "for"})
 _QUESTION_WORDS = {
     "Who",
     "What",
@@ -49,13 +52,23 @@ def needs_history(question: str) -> bool:
     )
 
 
-def _name_runs(text: str) -> list[str]:
-    """Runs of capitalised words ("Brig. Gen. Anthony J. Mastalir"), question words dropped."""
+def _name_runs(text: str, *, skip_first_word: bool = False) -> list[str]:
+    """Runs of capitalised words ("Brig. Gen. Anthony J. Mastalir"), question words dropped.
+
+    ``skip_first_word``: the text's first word is capitalised by grammar, not because it is a name
+    ("Tell me about Mastalir").
+    """
+    first_word = len(text) - len(text.lstrip())
     runs = []
     for match in _NAME_RUN.finditer(text):
         words = match.group().split()
+        if skip_first_word and match.start() == first_word:
+            words.pop(0)
         while words and words[0] in _QUESTION_WORDS:
             words.pop(0)
+        # A sentence's full stop is not part of a name; the dots of "J." and "U.S." are.
+        if words and words[-1].endswith(".") and len(words[-1]) > 3 and not words[-1].isupper():
+            words[-1] = words[-1].rstrip(".")
         if words:
             runs.append(" ".join(words))
     return runs
@@ -73,23 +86,32 @@ def _is_short(answer: str | None) -> bool:
 def _person(last: Turn) -> str | None:
     """Whom "he", "she", "his" or "they" points back at, or None when the last turn does not say.
 
-    After "Who …?" it is the answer, never the question's subject (after "Who hosted the talks?",
-    "he" is not "the talks"); a long answer ("the Commander of X, Brig. Gen. Anthony J. Mastalir")
-    names the person last. After any other question it is the first name the question uses ("When
-    did Mastalir speak?" → Mastalir), not its answer (a date).
+    After "Who …?" it is the person the answer names, never the question's subject (after "Who
+    hosted the talks?", "he" is not "the talks"). After "Which general …?" a short answer that is a
+    name. After any other question the first name it uses ("When did Mastalir speak at the Mitchell
+    Institute?" → Mastalir), not its answer (a date).
     """
-    if _ASKS_FOR_PERSON.match(last.question):
-        if not last.answer:
-            return None
-        if _is_short(last.answer):
-            return last.answer
-        names = _name_runs(last.answer)
-        return names[-1] if names else None
-    # The grammatical subject of a question comes first: "When did Mastalir speak at the Mitchell Institute?"
-    names = _name_runs(last.question)
-    if names:
-        return names[0]
-    return last.answer if _is_short(last.answer) and _name_runs(last.answer or "") else None
+    question = _LEADING_FILLER.sub("", last.question)
+    answer = _POSSESSIVE_MARK.sub("", last.answer or "").strip()
+    first = _WH_WORD.search(question)
+    asks = first.group(1).lower() if first else ""
+    if asks in ("who", "whom", "whose"):
+        return _person_in(answer) if answer else None
+    if asks in ("which", "what") and _is_short(answer) and _name_runs(answer):
+        return answer
+    names = _name_runs(question, skip_first_word=True)
+    return names[0] if names else None
+
+
+def _person_in(answer: str) -> str | None:
+    """The person an answer names: all of a short one; in a long one ("the Commander of X, Brig.
+    Gen. Anthony J. Mastalir", or the other way round) the last name that is not an organisation's."""
+    if _is_short(answer):
+        return answer
+    names = _name_runs(answer)
+    people = [n for n in names if not _ORGANISATION_WORDS.intersection(n.split())]
+    chosen = people or names
+    return chosen[-1] if chosen else None
 
 
 def standalone_question(question: str, history: Sequence[Turn]) -> str:

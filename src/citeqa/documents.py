@@ -114,11 +114,12 @@ def load_directory(
     if not folder.is_dir():
         raise FileNotFoundError(f"corpus folder not found: {folder}")
     corpus = LoadedCorpus()
-    paths = sorted(p for p in folder.rglob("*") if p.is_file())
+    # Hidden files and folders (.git, editor swap files) are not documents.
+    paths = sorted(
+        p for p in folder.rglob("*") if p.is_file() and not any(s.startswith(".") for s in p.relative_to(folder).parts)
+    )
     for path in tqdm(paths, desc="Reading documents", unit="file", disable=not progress, delay=1.0):
         relative = path.relative_to(folder)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
         doc_id = relative.with_suffix("").as_posix()
         try:
             corpus.documents.append(read_document(path, doc_id, max_bytes=max_bytes, cache=cache))
@@ -157,6 +158,13 @@ def _pdf_pages(data: bytes) -> list[str]:
 
     try:
         reader = PdfReader(io.BytesIO(data))
-        return [page.extract_text() or "" for page in reader.pages]
+        # pypdf may hand back lone surrogates from a broken font map; UTF-8 (hashing, the cache, the
+        # browser) cannot hold them, so they become U+FFFD like any other undecodable text.
+        return [_valid_unicode(page.extract_text() or "") for page in reader.pages]
     except (PdfReadError, ValueError, KeyError) as error:
         raise UnreadableDocument(f"unreadable PDF ({error})") from error
+
+
+def _valid_unicode(text: str) -> str:
+    # Through UTF-16: a pair of surrogates becomes its character, a lone one a single U+FFFD.
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

@@ -9,8 +9,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
+from tqdm.auto import tqdm
 
 from citeqa.quiet import quiet_transformers
+
+ENCODE_SLICE = 1024  # texts per sentence-transformers call (a multiple of the batch size)
 
 if TYPE_CHECKING:
     from sentence_transformers import SentenceTransformer
@@ -91,13 +94,19 @@ class Encoder:
         return count_word_pieces(self.tokenizer, texts)
 
     def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        if not texts:
-            return np.zeros((0, self.dimension), dtype=np.float32)
-        vectors = self.model.encode(
-            list(texts),
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=progress,
-        )
-        return np.ascontiguousarray(vectors, dtype=np.float32)
+        out = np.zeros((len(texts), self.dimension), dtype=np.float32)
+        # Longest first over all texts, as sentence-transformers orders one call, but handed over a
+        # slice at a time: one call for a million chunks would hold every row twice before stacking.
+        order = sorted(range(len(texts)), key=lambda i: -len(texts[i]))
+        with tqdm(total=len(texts), desc="Embedding", unit="text", disable=not progress) as bar:
+            for start in range(0, len(order), ENCODE_SLICE):
+                rows = order[start : start + ENCODE_SLICE]
+                out[rows] = self.model.encode(
+                    [texts[i] for i in rows],
+                    batch_size=self.batch_size,
+                    normalize_embeddings=True,
+                    convert_to_numpy=True,
+                    show_progress_bar=False,
+                )
+                bar.update(len(rows))
+        return out

@@ -116,6 +116,8 @@ class Report:
     retrieval: dict[str, dict[str, float]]
     answerers: dict[str, dict[str, float | None]]
     results: list[QuestionResult] = field(default_factory=list)
+    # What the figures depend on beyond the question set: the encoder and each answerer's bar.
+    settings: dict[str, Any] = field(default_factory=dict)
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -162,6 +164,10 @@ def evaluate(qa: QA, question_set: QuestionSet, answerers: Sequence[AnswererName
         retrieval=retrieval,
         answerers=summaries,
         results=results,
+        settings={
+            "encoder": qa.settings.encoder,
+            "min_score": {name: qa.settings.answer.min_score(name) for name in answerers},
+        },
     )
 
 
@@ -249,6 +255,9 @@ def markdown(report: Report) -> str:
         "",
         f"{report.questions} questions, {report.documents} documents, {report.chunks} chunks; "
         f"index build {report.index_build_seconds:g} s ({report.chunks_per_second:g} chunks/s; 0 = loaded from disk).",
+        f"Encoder {report.settings.get('encoder', '?')}; answers need confidence ≥ "
+        + (", ".join(f"{v:g} ({k})" for k, v in report.settings.get("min_score", {}).items()) or "–")
+        + ".",
         "",
         "## Answers",
         "",

@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import time
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +21,7 @@ logger = logging.getLogger(__name__)
 
 # Bump when citeqa's use of pypdf changes what text comes out of the same file.
 EXTRACTION_REVISION = 1
+STAGED_MAX_AGE_S = 3600
 
 
 def _pypdf_version() -> str:
@@ -52,12 +54,18 @@ class ExtractionCache:
         return pages
 
     def prune(self) -> None:
-        """Forget the PDFs not asked for since this cache was made (deleted or changed files)."""
+        """Forget the PDFs not asked for since this cache was made (deleted or changed files), and
+        half-written entries of loads that were killed; a folder that cannot be changed is left as it is."""
         if not self.directory.is_dir():
             return
-        for path in self.directory.glob("*.json"):
-            if path.stem not in self._used:
-                path.unlink(missing_ok=True)
+        stale_before = time.time() - STAGED_MAX_AGE_S
+        with contextlib.suppress(OSError):
+            for path in self.directory.glob("*.json"):
+                if path.stem not in self._used:
+                    path.unlink(missing_ok=True)
+            for path in self.directory.glob(".*.tmp"):
+                if path.stat().st_mtime < stale_before:  # an older one may be another load's, mid-write
+                    path.unlink(missing_ok=True)
 
     def _store(self, path: Path, pages: list[str]) -> None:
         # A cache that cannot be written (read-only folder, full disk) only costs the next start time.
@@ -66,7 +74,8 @@ class ExtractionCache:
             self.directory.mkdir(parents=True, exist_ok=True)
             staged.write_text(json.dumps(pages, ensure_ascii=False), encoding="utf-8")
             os.replace(staged, path)
-        except OSError as error:
+        except (OSError, ValueError) as error:  # ValueError: text that UTF-8 cannot hold
             logger.debug("PDF text not cached (%s)", error)
+        finally:
             with contextlib.suppress(OSError):
                 staged.unlink(missing_ok=True)
