@@ -63,7 +63,7 @@ class AnswerSettings:
 class Settings:
     model_dir: Path = field(default_factory=default_model_dir)
     # "int8": onnxruntime with int8 weights made from the same model (citeqa.quantized); "torch": fp32.
-    # int8 is the default: COVID-QA indexing 2.75x faster, cosine to fp32 0.997, recall@5 -0.006
+    # int8 is the default: COVID-QA indexing 2.7x faster, cosine to fp32 0.997, recall@5 -0.006
     # (benchmarks/indexing.py).
     encoder: EncoderName = "int8"
     chunks: ChunkSettings = field(default_factory=ChunkSettings)
