@@ -149,3 +149,31 @@ def test_index_with_the_torch_encoder_records_it(corpus_dir: Path, tmp_path: Pat
     result = runner.invoke(app, ["index", str(corpus_dir), "--index-dir", str(index_dir), "--encoder", "torch"])
     assert result.exit_code == 0, result.output
     assert json.loads((index_dir / "manifest.json").read_text())["fingerprint"]["encoder"] == "torch"
+
+
+def test_ask_without_a_question_answers_one_per_line_with_follow_ups(corpus_dir: Path, tmp_path: Path) -> None:
+    lines = "\n".join(
+        [
+            "Who hosted the Space Engagement Talks?",
+            "",
+            "   ",
+            "What did he emphasize?",
+            "When was U.S. Space Forces Korea activated?",
+        ]
+    )
+    base = ["--corpus", str(corpus_dir), "--index-dir", str(tmp_path / "e"), "--json"]
+    result = runner.invoke(app, ["ask", *base], input=lines)
+    assert result.exit_code == 0, result.output
+    answers = [json.loads(line) for line in result.stdout.splitlines()]
+    assert len(answers) == 3  # blank lines are skipped
+    assert "Mastalir" in answers[0]["text"]
+    # The follow-up was asked about the person the first answer names.
+    assert "Mastalir" in answers[1]["standalone_question"] and "he" not in answers[1]["standalone_question"].split()
+    assert answers[2]["text"] == "December of 2022"
+
+
+def test_ask_one_per_line_reports_a_bad_line_and_goes_on(corpus_dir: Path, tmp_path: Path) -> None:
+    base = ["--corpus", str(corpus_dir), "--index-dir", str(tmp_path / "e")]
+    result = runner.invoke(app, ["ask", *base], input="\x00\x01\nWhen was U.S. Space Forces Korea activated?\n")
+    assert result.exit_code == 0, result.output
+    assert "Please type a question" in result.output and "December of 2022" in result.output

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 import logging
+import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, get_args
 
 import typer
 
+from citeqa.answers import Answer
 from citeqa.config import AnswererName, EncoderName, Settings
+from citeqa.conversation import Turn
 from citeqa.documents import load_directory
 from citeqa.pipeline import QA, EmptyCorpusError, QuestionError
 
@@ -84,27 +87,69 @@ def index(
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="The question.")],
+    question: Annotated[
+        str | None,
+        typer.Argument(help="The question. Leave it out to ask one question per line, each able to lean on the last."),
+    ] = None,
     corpus: Corpus = Path("docs_corpus"),
     index_dir: IndexDir = None,
     history: Annotated[
         list[str] | None, typer.Option("--history", help="An earlier question (repeat, oldest first).")
     ] = None,
     answerer: Annotated[str | None, typer.Option(help="reader or heuristic.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON (one line per answer).")] = False,
     encoder: Encoder = None,
     min_score: MinScore = None,
 ) -> None:
     """Answer QUESTION with a quote from the documents and its citation."""
     qa = _open(corpus, index_dir, _settings(encoder, min_score))
+    name = _answerer(answerer)
+    if question is None:
+        _conversation(qa, name, history or [], as_json)
+        return
     try:
-        answer = qa.ask(question, history or [], answerer=_answerer(answerer))
+        answer = qa.ask(question, history or [], answerer=name)
     except QuestionError as error:
         typer.secho(f"error: {error}", fg="red", err=True)
         raise typer.Exit(2) from error
     if as_json:
         typer.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
-        return
+    else:
+        _print_answer(answer)
+
+
+def _conversation(qa: QA, answerer: AnswererName | None, history: list[str], as_json: bool) -> None:
+    """Questions from standard input, one per line, until its end (Ctrl-D); the models load once, and
+    each question may lean on the ones before ("What command does he lead?")."""
+    interactive = sys.stdin.isatty()
+    if interactive:
+        typer.echo("Ask a question per line; Ctrl-D ends.", err=True)
+    turns: list[Turn] = []
+    for earlier in history:  # answered once here, not again with every question
+        answer = qa.ask(earlier, turns, answerer=answerer)
+        turns.append(Turn(answer.question, answer.text if answer.answered else None))
+    while True:
+        if interactive:
+            typer.echo("? ", nl=False, err=True)
+        line = sys.stdin.readline()
+        if not line:
+            break
+        if not line.strip():
+            continue
+        try:
+            answer = qa.ask(line, turns, answerer=answerer)
+        except QuestionError as error:
+            typer.secho(f"error: {error}", fg="red", err=True)
+            continue
+        if as_json:
+            typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
+        else:
+            _print_answer(answer)
+            typer.echo()
+        turns.append(Turn(answer.question, answer.text if answer.answered else None))
+
+
+def _print_answer(answer: Answer) -> None:
     if answer.message:
         typer.secho(answer.message, fg="yellow", err=True)
     typer.secho(answer.text, bold=True)
