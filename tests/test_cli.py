@@ -177,3 +177,12 @@ def test_ask_one_per_line_reports_a_bad_line_and_goes_on(corpus_dir: Path, tmp_p
     result = runner.invoke(app, ["ask", *base], input="\x00\x01\nWhen was U.S. Space Forces Korea activated?\n")
     assert result.exit_code == 0, result.output
     assert "Please type a question" in result.output and "December of 2022" in result.output
+
+
+def test_ask_one_per_line_starts_from_the_given_history(corpus_dir: Path, tmp_path: Path) -> None:
+    base = ["--corpus", str(corpus_dir), "--index-dir", str(tmp_path / "e"), "--json"]
+    history = ["--history", "Who hosted the Space Engagement Talks?"]
+    result = runner.invoke(app, ["ask", *base, *history], input="What did he emphasize?\n")
+    assert result.exit_code == 0, result.output
+    (answer,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "Mastalir" in answer["standalone_question"]

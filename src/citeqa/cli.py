@@ -124,10 +124,7 @@ def _conversation(qa: QA, answerer: AnswererName | None, history: list[str], as_
     interactive = sys.stdin.isatty()
     if interactive:
         typer.echo("Ask a question per line; Ctrl-D ends.", err=True)
-    turns: list[Turn] = []
-    for earlier in history:  # answered once here, not again with every question
-        answer = qa.ask(earlier, turns, answerer=answerer)
-        turns.append(Turn(answer.question, answer.text if answer.answered else None))
+    turns = qa.resolve_history(history, answerer=answerer)  # once, not again with every question
     while True:
         if interactive:
             typer.echo("? ", nl=False, err=True)

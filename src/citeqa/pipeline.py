@@ -186,7 +186,7 @@ class QA:
     ) -> Answer:
         """Answer ``question`` with quotes from the documents, or say that they don't say."""
         question, message = self._clean(question)
-        turns = self._resolve_history(history, answerer)
+        turns = self.resolve_history(history, answerer=answerer)
         standalone = standalone_question(question, turns)
         settings = self.settings.answer
         timings: dict[str, float] = {}
@@ -231,7 +231,7 @@ class QA:
             return question[:limit], message
         return question, ""
 
-    def _resolve_history(self, history: Sequence[str | Turn], answerer: AnswererName | None) -> list[Turn]:
+    def resolve_history(self, history: Sequence[str | Turn], *, answerer: AnswererName | None = None) -> list[Turn]:
         """Earlier turns given as bare questions are answered first, so pronouns can point at the answers."""
         turns: list[Turn] = []
         for item in history:
