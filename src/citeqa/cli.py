@@ -7,7 +7,7 @@ import logging
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, get_args
+from typing import Annotated, cast, get_args
 
 import typer
 
@@ -46,7 +46,7 @@ def _settings(encoder: str | None = None, min_score: float | None = None) -> Set
     if encoder is not None:
         if encoder not in get_args(EncoderName):
             raise typer.BadParameter(f"unknown encoder {encoder!r}; use int8 or torch", param_hint="--encoder")
-        settings = replace(settings, encoder=encoder)  # type: ignore[arg-type]
+        settings = replace(settings, encoder=cast(EncoderName, encoder))
     if min_score is not None:
         answer = replace(settings.answer, reader_min_score=min_score, heuristic_min_score=min_score)
         settings = replace(settings, answer=answer)
