@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import json
+import random
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from citeqa.reader import META_FILE, WEIGHTS_FILE, ExtractiveReader, sha256_file
-from citeqa.train_reader import QAItem, main, score_predictions
+from citeqa.reader import META_FILE, WEIGHTS_FILE, ExtractiveReader, base_model_dir, sha256_file
+from citeqa.train_reader import (
+    Features,
+    QAItem,
+    WindowBuilder,
+    collate,
+    main,
+    make_group_batches,
+    normalize_answer,
+    score_predictions,
+    shared_normalisation_loss,
+)
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "training" / "squad2-training.json"
 if not DATA.is_file():
@@ -50,3 +62,82 @@ def test_threshold_maximises_overall_f1() -> None:
     assert res.f1 == pytest.approx(100.0)
     assert -1.0 < res.threshold < 2.0
     assert res.no_ans_accuracy == pytest.approx(100.0)
+
+
+@pytest.mark.skipif(not DATA.is_file(), reason=f"training data absent: {DATA}")
+def test_tiny_grouped_training_run(tmp_path: Path) -> None:
+    out = tmp_path / "reader"
+    argv = ["--data", str(DATA), "--out", str(out), "--limit-questions", "40", "--max-steps", "2", "--group-size", "2"]
+    assert main(argv) == 0
+    meta = json.loads((out / META_FILE).read_text(encoding="utf-8"))
+    assert meta["group_size"] == 2 and meta["steps"] == 2
+    assert meta["train_windows"] > meta["train_questions"]  # distractors were added
+
+
+def _builder(paragraphs: dict[str, list[str]]) -> WindowBuilder:
+    from transformers import AutoTokenizer
+
+    return WindowBuilder(AutoTokenizer.from_pretrained(str(base_model_dir())), random.Random(0), 0.0, paragraphs)
+
+
+def test_distractors_are_other_on_topic_paragraphs_without_the_answer() -> None:
+    own = "The Normans settled in Normandy in the 10th century. Their leader was Rollo."
+    paragraphs = {
+        "Normans": [
+            own,
+            "Rollo was a Viking. Rollo signed a treaty with the king of the Franks.",  # names the answer
+            "The Normans built castles. Norman castles stood in England and Normandy after 1066.",
+            "Bread was baked daily. Nobody wrote it down.",
+        ]
+    }
+    item = QAItem("q", "Normans", "Who led the Normans in Normandy?", own, (("Rollo", own.index("Rollo")),), False)
+    windows = _builder(paragraphs).distractors(item, 1)
+    assert len(windows) == 1
+    window = windows[0]
+    assert window.answer_start is None and window.question == item.question
+    assert "castles" in window.text  # shares "Normans"/"Normandy" with the question; the bread paragraph does not
+    assert normalize_answer("Rollo") not in normalize_answer(window.text)
+    assert _builder(paragraphs).distractors(item, 5)  # asks for more than exist: what there is
+    assert _builder({}).distractors(item, 1) == []
+
+
+def test_group_batches_keep_a_questions_windows_together() -> None:
+    feats = [Features([101] * (5 + g), [0] * (5 + g), 0, 0, g) for g in range(10) for _ in range(2)]
+    batches = make_group_batches(feats, 3, random.Random(0))
+    assert sorted(id(f) for b in batches for f in b) == sorted(id(f) for f in feats)
+    for batch in batches:
+        groups = [f.group for f in batch]
+        assert len(set(groups)) <= 3
+        assert all(groups.count(g) == 2 for g in groups)
+
+
+def test_shared_normalisation_loss_matches_a_reference() -> None:
+    import torch
+
+    # Two windows of one question ([CLS] q [SEP] passage [SEP]); the answer is token 4 of window 0.
+    # A third window belongs to an unanswerable question and must add nothing.
+    types = [[0, 0, 0, 1, 1, 1, 1], [0, 0, 0, 1, 1, 1, 0], [0, 0, 0, 1, 1, 1, 1]]
+    batch = [
+        Features([101, 7, 102, 8, 9, 10, 102], types[0], 4, 5, 0),
+        Features([101, 7, 102, 8, 9, 102], types[1][:6], 0, 0, 0),
+        Features([101, 7, 102, 8, 9, 10, 102], types[2], 0, 0, 1),
+    ]
+    inputs = collate(batch)
+    rng = np.random.default_rng(0)
+    start = torch.tensor(rng.normal(size=(3, 7)), dtype=torch.float32, requires_grad=True)
+    end = torch.tensor(rng.normal(size=(3, 7)), dtype=torch.float32)
+    loss = shared_normalisation_loss(start, end, batch, inputs)
+
+    def reference(logits: np.ndarray, gold: int) -> float:
+        # Passage tokens only: window 0 positions 3-5, window 1 positions 3-4 (the last is [SEP]).
+        pool = np.concatenate([logits[0, 3:6], logits[1, 3:5]])
+        return float(np.log(np.exp(pool).sum()) - logits[0, gold])
+
+    expected = (reference(start.detach().numpy(), 4) + reference(end.numpy(), 5)) / 2
+    assert loss.item() == pytest.approx(expected, rel=1e-5)
+    loss.backward()
+    assert start.grad is not None
+    assert start.grad[0, 4] < 0  # raising the gold start lowers the loss
+    assert torch.all(start.grad[2] == 0)  # the unanswerable question is left to the per-window loss
+    no_answer = shared_normalisation_loss(start, end, batch[2:], collate(batch[2:]))
+    assert no_answer.item() == 0.0

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import dataclasses
 import datetime as dt
 import hashlib
 import json
@@ -30,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from bm25s.stopwords import STOPWORDS_EN
 
 from citeqa.cores import usable_cores
 from citeqa.reader import (
@@ -66,6 +68,7 @@ class TrainWindow:
     text: str
     answer_start: int | None  # char offsets into text; None => target is [CLS]
     answer_end: int | None
+    group: int = -1
 
 
 @dataclass(frozen=True)
@@ -74,6 +77,8 @@ class Features:
     token_type_ids: list[int]
     start: int
     end: int
+    # Windows of one question share a group when training with shared normalisation; -1 alone.
+    group: int = -1
 
 
 @dataclass(frozen=True)
@@ -137,13 +142,30 @@ def limit_items(items: list[QAItem], limit: int | None, rng: random.Random) -> l
     return out[: max(limit, len(by_title))]
 
 
+_WORD = re.compile(r"\w+")
+# bm25s's English stop words plus the question words, which every question has and no passage needs.
+_STOPWORDS = frozenset(STOPWORDS_EN) | {"what", "when", "where", "which", "who", "whose", "why", "how", "did", "does"}
+
+
+def content_words(text: str) -> set[str]:
+    return {w for w in _WORD.findall(text.lower()) if w not in _STOPWORDS}
+
+
 class WindowBuilder:
     """Cuts paragraphs into sentence runs of about ``WINDOW_TOKENS`` tokens, question included."""
 
-    def __init__(self, tokenizer: Any, rng: random.Random, neg_prob: float) -> None:
+    def __init__(
+        self,
+        tokenizer: Any,
+        rng: random.Random,
+        neg_prob: float,
+        paragraphs: dict[str, list[str]] | None = None,
+    ) -> None:
         self.tok = tokenizer
         self.rng = rng
         self.neg_prob = neg_prob
+        # Article title -> its paragraphs: where distractor windows for a question come from.
+        self.paragraphs = paragraphs or {}
         self._sent_cache: dict[str, tuple[list[tuple[int, int]], list[int]]] = {}
 
     def sentences(self, context: str) -> tuple[list[tuple[int, int]], list[int]]:
@@ -225,6 +247,34 @@ class WindowBuilder:
             return None
         return TrainWindow(item.question, text, None, None)
 
+    def distractors(self, item: QAItem, n: int) -> list[TrainWindow]:
+        """``n`` no-answer windows from other paragraphs of the item's article, as retrieval would find them.
+
+        At run time the reader weighs the passage with the answer against on-topic passages without
+        it; these windows are those passages. Paragraphs sharing the most words with the question are
+        preferred (one of the three best, for variety), cut around their best-matching sentence.
+        """
+        q_words = content_words(item.question)
+        answer = normalize_answer(item.answers[0][0]) if item.answers else None
+        scored = []
+        for paragraph in self.paragraphs.get(item.title, []):
+            if paragraph == item.context or (answer and answer in normalize_answer(paragraph)):
+                continue
+            scored.append((len(q_words & content_words(paragraph)), self.rng.random(), paragraph))
+        scored.sort(reverse=True)
+        chosen = [p for _, _, p in scored[:3]]
+        self.rng.shuffle(chosen)
+        q_len = len(self.tok(item.question, add_special_tokens=False)["input_ids"])
+        budget = max(32, WINDOW_TOKENS - min(q_len, 64) - 3)
+        out = []
+        for paragraph in chosen[:n]:
+            spans, lens = self.sentences(paragraph)
+            overlaps = [len(q_words & content_words(paragraph[s:e])) for s, e in spans]
+            anchor = max(range(len(spans)), key=lambda i: (overlaps[i], -i))
+            a, b = self._extend(lens, anchor, anchor, budget, 0, len(spans) - 1)
+            out.append(TrainWindow(item.question, paragraph[spans[a][0] : spans[b][1]], None, None))
+        return out
+
 
 def featurize(tokenizer: Any, windows: Sequence[TrainWindow], max_seq_len: int) -> list[Features]:
     enc = tokenizer(
@@ -240,7 +290,7 @@ def featurize(tokenizer: Any, windows: Sequence[TrainWindow], max_seq_len: int) 
         ids = enc["input_ids"][i]
         types = enc["token_type_ids"][i]
         if w.answer_start is None or w.answer_end is None:
-            feats.append(Features(ids, types, 0, 0))
+            feats.append(Features(ids, types, 0, 0, w.group))
             continue
         seq = enc.sequence_ids(i)
         offs = enc["offset_mapping"][i]
@@ -252,7 +302,7 @@ def featurize(tokenizer: Any, windows: Sequence[TrainWindow], max_seq_len: int) 
         s, e = starts[0], ends[-1]
         if e < s:
             continue
-        feats.append(Features(ids, types, s, e))
+        feats.append(Features(ids, types, s, e, w.group))
     return feats
 
 
@@ -267,6 +317,53 @@ def make_batches(feats: list[Features], batch_size: int, rng: random.Random) -> 
         batches.extend(chunk[b : b + batch_size] for b in range(0, len(chunk), batch_size))
     rng.shuffle(batches)
     return batches
+
+
+def make_group_batches(feats: list[Features], groups_per_batch: int, rng: random.Random) -> list[list[Features]]:
+    """Like :func:`make_batches`, but a question's windows always travel in the same batch."""
+    by_group: dict[int, list[Features]] = collections.defaultdict(list)
+    for f in feats:
+        by_group[f.group].append(f)
+    units = list(by_group.values())
+    rng.shuffle(units)
+    pool = groups_per_batch * 50
+    batches: list[list[Features]] = []
+    for p in range(0, len(units), pool):
+        chunk = sorted(units[p : p + pool], key=lambda u: max(len(f.input_ids) for f in u))
+        for b in range(0, len(chunk), groups_per_batch):
+            batches.append([f for unit in chunk[b : b + groups_per_batch] for f in unit])
+    rng.shuffle(batches)
+    return batches
+
+
+def shared_normalisation_loss(start_logits: Any, end_logits: Any, batch: list[Features], inputs: dict[str, Any]) -> Any:
+    """Cross-window loss: the gold span must outscore every passage token of the question's other windows.
+
+    Per-window training never compares windows, yet at run time the reader ranks spans found in
+    different passages against each other (Clark & Gardner 2018, "shared normalization").
+    Questions without an answer in any of their windows add nothing here.
+    """
+    import torch
+
+    context = (inputs["token_type_ids"] == 1) & (inputs["attention_mask"] == 1)
+    lengths = inputs["attention_mask"].sum(dim=1)
+    context[torch.arange(len(batch)), lengths - 1] = False  # the closing [SEP]
+    rows: dict[int, list[int]] = collections.defaultdict(list)
+    for r, f in enumerate(batch):
+        rows[f.group].append(r)
+    losses = []
+    for members in rows.values():
+        gold = [r for r in members if batch[r].start > 0]
+        if not gold:
+            continue
+        r0 = gold[0]
+        index = torch.tensor(members)
+        for logits, target in ((start_logits, batch[r0].start), (end_logits, batch[r0].end)):
+            masked = logits[index].masked_fill(~context[index], float("-inf"))
+            losses.append(torch.logsumexp(masked.flatten(), dim=0) - logits[r0, target])
+    if not losses:
+        return start_logits.sum() * 0.0
+    return torch.stack(losses).mean()
 
 
 def collate(batch: list[Features]) -> dict[str, Any]:
@@ -429,6 +526,14 @@ def main(argv: list[str] | None = None) -> int:
         help="training-loop wall budget; the LR schedule is shortened to fit after measuring the first steps",
     )
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument(
+        "--group-size",
+        type=int,
+        default=1,
+        help="windows per question: its own plus distractors from other paragraphs of its article, "
+        "trained with shared normalisation (1: one window per question, extra negatives by --neg-prob)",
+    )
+    parser.add_argument("--shared-weight", type=float, default=1.0, help="weight of the cross-window loss")
     args = parser.parse_args(argv)
 
     import torch
@@ -454,9 +559,23 @@ def main(argv: list[str] | None = None) -> int:
     train_items = [it for it in items if it.title not in heldout_titles]
     eval_items = [it for it in items if it.title in heldout_titles]
 
-    builder = WindowBuilder(tokenizer, rng, args.neg_prob)
-    windows = [w for it in tqdm(train_items, desc="windows", mininterval=5) for w in builder.windows(it)]
+    grouped = args.group_size > 1
+    if grouped:
+        paragraphs: dict[str, list[str]] = collections.defaultdict(list)
+        for it in train_items:
+            if it.context not in paragraphs[it.title]:
+                paragraphs[it.title].append(it.context)
+        builder = WindowBuilder(tokenizer, rng, 0.0, paragraphs)
+        windows = [
+            dataclasses.replace(w, group=g)
+            for g, it in enumerate(tqdm(train_items, desc="windows", mininterval=5))
+            for w in builder.windows(it) + builder.distractors(it, args.group_size - 1)
+        ]
+    else:
+        builder = WindowBuilder(tokenizer, rng, args.neg_prob)
+        windows = [w for it in tqdm(train_items, desc="windows", mininterval=5) for w in builder.windows(it)]
     feats = featurize(tokenizer, windows, args.max_seq_len)
+    groups_per_batch = max(1, args.batch_size // args.group_size)
     n_pos = sum(1 for f in feats if f.start > 0)
     mean_len = float(np.mean([len(f.input_ids) for f in feats])) if feats else 0.0
     print(
@@ -465,7 +584,8 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
 
-    steps_per_epoch = math.ceil(len(feats) / args.batch_size)
+    n_units = len({f.group for f in feats}) if grouped else len(feats)
+    steps_per_epoch = math.ceil(n_units / (groups_per_batch if grouped else args.batch_size))
     total_steps = steps_per_epoch * args.epochs
     if args.max_steps is not None:
         total_steps = min(total_steps, args.max_steps)
@@ -503,11 +623,20 @@ def main(argv: list[str] | None = None) -> int:
             break
         model.train()
         t_epoch = time.time()
-        for batch in make_batches(feats, args.batch_size, rng):
+        batches = (
+            make_group_batches(feats, groups_per_batch, rng) if grouped else make_batches(feats, args.batch_size, rng)
+        )
+        for batch in batches:
             if step >= plan["total"]:
                 break
-            out = model(**collate(batch))
-            out.loss.backward()
+            inputs = collate(batch)
+            out = model(**inputs)
+            loss = out.loss
+            if grouped:
+                loss = loss + args.shared_weight * shared_normalisation_loss(
+                    out.start_logits, out.end_logits, batch, inputs
+                )
+            loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
             scheduler.step()
@@ -515,7 +644,7 @@ def main(argv: list[str] | None = None) -> int:
             step += 1
             seen += len(batch)
             bar.update(1)
-            bar.set_postfix(loss=f"{out.loss.item():.3f}", lr=f"{scheduler.get_last_lr()[0]:.2e}", refresh=False)
+            bar.set_postfix(loss=f"{loss.item():.3f}", lr=f"{scheduler.get_last_lr()[0]:.2e}", refresh=False)
             now = train_time + time.time() - t_epoch
             if now - last_thread_check >= THREAD_CHECK_S:
                 last_thread_check = now
@@ -578,6 +707,8 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "lr": args.lr,
         "batch_size": args.batch_size,
+        "group_size": args.group_size,
+        "shared_weight": args.shared_weight if grouped else None,
         "epochs": epochs_run,
         "steps": step,
         "train_seconds": round(train_time, 1),
