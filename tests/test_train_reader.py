@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import random
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -20,6 +21,7 @@ from citeqa.train_reader import (
     normalize_answer,
     score_predictions,
     shared_normalisation_loss,
+    window_loss,
 )
 
 DATA = Path(__file__).resolve().parents[2] / "shared" / "training" / "squad2-training.json"
@@ -65,13 +67,15 @@ def test_threshold_maximises_overall_f1() -> None:
 
 
 @pytest.mark.skipif(not DATA.is_file(), reason=f"training data absent: {DATA}")
-def test_tiny_grouped_training_run(tmp_path: Path) -> None:
-    out = tmp_path / "reader"
-    argv = ["--data", str(DATA), "--out", str(out), "--limit-questions", "40", "--max-steps", "2", "--group-size", "2"]
-    assert main(argv) == 0
-    meta = json.loads((out / META_FILE).read_text(encoding="utf-8"))
-    assert meta["group_size"] == 2 and meta["steps"] == 2
-    assert meta["train_windows"] > meta["train_questions"]  # distractors were added
+def test_tiny_training_run_with_distractors(tmp_path: Path) -> None:
+    def train(out: Path, *extra: str) -> dict[str, Any]:
+        argv = ["--data", str(DATA), "--out", str(out), "--limit-questions", "40", "--max-steps", "2", *extra]
+        assert main(argv) == 0
+        return dict(json.loads((out / META_FILE).read_text(encoding="utf-8")))
+
+    meta = train(tmp_path / "reader", "--distractors", "1")
+    assert meta["distractors"] == 1 and meta["steps"] == 2
+    assert meta["train_windows"] > train(tmp_path / "plain")["train_windows"]
 
 
 def _builder(paragraphs: dict[str, list[str]]) -> WindowBuilder:
@@ -94,7 +98,7 @@ def test_distractors_are_other_on_topic_paragraphs_without_the_answer() -> None:
     windows = _builder(paragraphs).distractors(item, 1)
     assert len(windows) == 1
     window = windows[0]
-    assert window.answer_start is None and window.question == item.question
+    assert window.answer_start is None and window.question == item.question and window.shared_only
     assert "castles" in window.text  # shares "Normans"/"Normandy" with the question; the bread paragraph does not
     assert normalize_answer("Rollo") not in normalize_answer(window.text)
     assert _builder(paragraphs).distractors(item, 5)  # asks for more than exist: what there is
@@ -102,13 +106,28 @@ def test_distractors_are_other_on_topic_paragraphs_without_the_answer() -> None:
 
 
 def test_group_batches_keep_a_questions_windows_together() -> None:
-    feats = [Features([101] * (5 + g), [0] * (5 + g), 0, 0, g) for g in range(10) for _ in range(2)]
-    batches = make_group_batches(feats, 3, random.Random(0))
+    sizes = [1, 2, 3, 2, 1, 3, 2, 2, 1, 3]
+    feats = [Features([101] * (5 + g), [0] * (5 + g), 0, 0, g) for g, n in enumerate(sizes) for _ in range(n)]
+    batches = make_group_batches(feats, 4, random.Random(0))
     assert sorted(id(f) for b in batches for f in b) == sorted(id(f) for f in feats)
     for batch in batches:
+        assert len(batch) <= 4
         groups = [f.group for f in batch]
-        assert len(set(groups)) <= 3
-        assert all(groups.count(g) == 2 for g in groups)
+        assert all(groups.count(g) == sizes[g] for g in groups)
+
+
+def test_window_loss_leaves_distractors_out() -> None:
+    import torch
+    import torch.nn.functional as F
+
+    batch = [
+        Features([101, 7, 102, 8, 9, 102], [0, 0, 0, 1, 1, 1], 3, 4, 0),
+        Features([101] * 6, [0] * 6, 0, 0, 0, True),
+    ]
+    start, end = torch.randn(2, 6), torch.randn(2, 6)
+    expected = (F.cross_entropy(start[:1], torch.tensor([3])) + F.cross_entropy(end[:1], torch.tensor([4]))) / 2
+    assert window_loss(start, end, batch).item() == pytest.approx(expected.item())
+    assert window_loss(start, end, batch[1:]).item() == 0.0
 
 
 def test_shared_normalisation_loss_matches_a_reference() -> None:

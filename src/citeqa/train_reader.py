@@ -69,6 +69,8 @@ class TrainWindow:
     answer_start: int | None  # char offsets into text; None => target is [CLS]
     answer_end: int | None
     group: int = -1
+    # A distractor: no target of its own, only competition for the gold span (shared loss).
+    shared_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -79,6 +81,7 @@ class Features:
     end: int
     # Windows of one question share a group when training with shared normalisation; -1 alone.
     group: int = -1
+    shared_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -272,7 +275,8 @@ class WindowBuilder:
             overlaps = [len(q_words & content_words(paragraph[s:e])) for s, e in spans]
             anchor = max(range(len(spans)), key=lambda i: (overlaps[i], -i))
             a, b = self._extend(lens, anchor, anchor, budget, 0, len(spans) - 1)
-            out.append(TrainWindow(item.question, paragraph[spans[a][0] : spans[b][1]], None, None))
+            text = paragraph[spans[a][0] : spans[b][1]]
+            out.append(TrainWindow(item.question, text, None, None, shared_only=True))
         return out
 
 
@@ -290,7 +294,7 @@ def featurize(tokenizer: Any, windows: Sequence[TrainWindow], max_seq_len: int) 
         ids = enc["input_ids"][i]
         types = enc["token_type_ids"][i]
         if w.answer_start is None or w.answer_end is None:
-            feats.append(Features(ids, types, 0, 0, w.group))
+            feats.append(Features(ids, types, 0, 0, w.group, w.shared_only))
             continue
         seq = enc.sequence_ids(i)
         offs = enc["offset_mapping"][i]
@@ -302,7 +306,7 @@ def featurize(tokenizer: Any, windows: Sequence[TrainWindow], max_seq_len: int) 
         s, e = starts[0], ends[-1]
         if e < s:
             continue
-        feats.append(Features(ids, types, s, e, w.group))
+        feats.append(Features(ids, types, s, e, w.group, w.shared_only))
     return feats
 
 
@@ -319,21 +323,43 @@ def make_batches(feats: list[Features], batch_size: int, rng: random.Random) -> 
     return batches
 
 
-def make_group_batches(feats: list[Features], groups_per_batch: int, rng: random.Random) -> list[list[Features]]:
-    """Like :func:`make_batches`, but a question's windows always travel in the same batch."""
+def make_group_batches(feats: list[Features], batch_size: int, rng: random.Random) -> list[list[Features]]:
+    """Like :func:`make_batches`, but a question's windows always travel in the same batch.
+
+    Questions have one to three windows, so batches are packed up to ``batch_size`` windows.
+    """
     by_group: dict[int, list[Features]] = collections.defaultdict(list)
     for f in feats:
         by_group[f.group].append(f)
     units = list(by_group.values())
     rng.shuffle(units)
-    pool = groups_per_batch * 50
+    pool = batch_size * 50
     batches: list[list[Features]] = []
     for p in range(0, len(units), pool):
-        chunk = sorted(units[p : p + pool], key=lambda u: max(len(f.input_ids) for f in u))
-        for b in range(0, len(chunk), groups_per_batch):
-            batches.append([f for unit in chunk[b : b + groups_per_batch] for f in unit])
+        current: list[Features] = []
+        for unit in sorted(units[p : p + pool], key=lambda u: max(len(f.input_ids) for f in u)):
+            if current and len(current) + len(unit) > batch_size:
+                batches.append(current)
+                current = []
+            current.extend(unit)
+        if current:
+            batches.append(current)
     rng.shuffle(batches)
     return batches
+
+
+def window_loss(start_logits: Any, end_logits: Any, batch: list[Features]) -> Any:
+    """The usual per-window SQuAD 2.0 loss, over the windows that have a target of their own."""
+    import torch
+    import torch.nn.functional as F
+
+    own = [r for r, f in enumerate(batch) if not f.shared_only]
+    if not own:  # only distractors whose question lost its own window (answer cut off): nothing to learn here
+        return start_logits.sum() * 0.0
+    index = torch.tensor(own)
+    starts = torch.tensor([batch[r].start for r in own])
+    ends = torch.tensor([batch[r].end for r in own])
+    return (F.cross_entropy(start_logits[index], starts) + F.cross_entropy(end_logits[index], ends)) / 2
 
 
 def shared_normalisation_loss(start_logits: Any, end_logits: Any, batch: list[Features], inputs: dict[str, Any]) -> Any:
@@ -527,11 +553,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument(
-        "--group-size",
+        "--distractors",
         type=int,
-        default=1,
-        help="windows per question: its own plus distractors from other paragraphs of its article, "
-        "trained with shared normalisation (1: one window per question, extra negatives by --neg-prob)",
+        default=0,
+        help="windows from other paragraphs of its article added to each answerable question, in which "
+        "its gold span must outscore every token (shared normalisation); they get no target of their own",
     )
     parser.add_argument("--shared-weight", type=float, default=1.0, help="weight of the cross-window loss")
     args = parser.parse_args(argv)
@@ -554,28 +580,25 @@ def main(argv: list[str] | None = None) -> int:
     model = AutoModelForQuestionAnswering.from_pretrained(str(base)).float()
     model.bert.embeddings.word_embeddings.weight.requires_grad_(False)
 
-    items = limit_items(load_items(args.data), args.limit_questions, rng)
+    all_items = load_items(args.data)
+    items = limit_items(all_items, args.limit_questions, rng)
     heldout_titles = choose_heldout([it.title for it in items])
     train_items = [it for it in items if it.title not in heldout_titles]
     eval_items = [it for it in items if it.title in heldout_titles]
 
-    grouped = args.group_size > 1
-    if grouped:
-        paragraphs: dict[str, list[str]] = collections.defaultdict(list)
-        for it in train_items:
-            if it.context not in paragraphs[it.title]:
-                paragraphs[it.title].append(it.context)
-        builder = WindowBuilder(tokenizer, rng, 0.0, paragraphs)
-        windows = [
-            dataclasses.replace(w, group=g)
-            for g, it in enumerate(tqdm(train_items, desc="windows", mininterval=5))
-            for w in builder.windows(it) + builder.distractors(it, args.group_size - 1)
-        ]
-    else:
-        builder = WindowBuilder(tokenizer, rng, args.neg_prob)
-        windows = [w for it in tqdm(train_items, desc="windows", mininterval=5) for w in builder.windows(it)]
+    grouped = args.distractors > 0
+    # Distractors may come from any paragraph of a training article, asked about in a sample or not.
+    paragraphs: dict[str, list[str]] = collections.defaultdict(list)
+    for it in all_items:
+        if it.title not in heldout_titles and it.context not in paragraphs[it.title]:
+            paragraphs[it.title].append(it.context)
+    builder = WindowBuilder(tokenizer, rng, args.neg_prob, paragraphs)
+    windows: list[TrainWindow] = []
+    for g, it in enumerate(tqdm(train_items, desc="windows", mininterval=5)):
+        own = builder.windows(it)
+        extra = builder.distractors(it, args.distractors) if grouped and own and not it.impossible else []
+        windows.extend(dataclasses.replace(w, group=g) for w in own + extra)
     feats = featurize(tokenizer, windows, args.max_seq_len)
-    groups_per_batch = max(1, args.batch_size // args.group_size)
     n_pos = sum(1 for f in feats if f.start > 0)
     mean_len = float(np.mean([len(f.input_ids) for f in feats])) if feats else 0.0
     print(
@@ -584,8 +607,7 @@ def main(argv: list[str] | None = None) -> int:
         flush=True,
     )
 
-    n_units = len({f.group for f in feats}) if grouped else len(feats)
-    steps_per_epoch = math.ceil(n_units / (groups_per_batch if grouped else args.batch_size))
+    steps_per_epoch = math.ceil(len(feats) / args.batch_size)
     total_steps = steps_per_epoch * args.epochs
     if args.max_steps is not None:
         total_steps = min(total_steps, args.max_steps)
@@ -624,18 +646,21 @@ def main(argv: list[str] | None = None) -> int:
         model.train()
         t_epoch = time.time()
         batches = (
-            make_group_batches(feats, groups_per_batch, rng) if grouped else make_batches(feats, args.batch_size, rng)
+            make_group_batches(feats, args.batch_size, rng) if grouped else make_batches(feats, args.batch_size, rng)
         )
         for batch in batches:
             if step >= plan["total"]:
                 break
             inputs = collate(batch)
-            out = model(**inputs)
-            loss = out.loss
             if grouped:
+                out = model(**{k: v for k, v in inputs.items() if not k.endswith("_positions")})
+                loss = window_loss(out.start_logits, out.end_logits, batch)
                 loss = loss + args.shared_weight * shared_normalisation_loss(
                     out.start_logits, out.end_logits, batch, inputs
                 )
+            else:
+                out = model(**inputs)
+                loss = out.loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             optimizer.step()
@@ -707,7 +732,7 @@ def main(argv: list[str] | None = None) -> int:
         "seed": args.seed,
         "lr": args.lr,
         "batch_size": args.batch_size,
-        "group_size": args.group_size,
+        "distractors": args.distractors,
         "shared_weight": args.shared_weight if grouped else None,
         "epochs": epochs_run,
         "steps": step,
