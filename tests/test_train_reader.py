@@ -101,7 +101,7 @@ def test_distractors_are_other_on_topic_paragraphs_without_the_answer() -> None:
     assert window.answer_start is None and window.question == item.question and window.shared_only
     assert "castles" in window.text  # shares "Normans"/"Normandy" with the question; the bread paragraph does not
     assert normalize_answer("Rollo") not in normalize_answer(window.text)
-    assert _builder(paragraphs).distractors(item, 5)  # asks for more than exist: what there is
+    assert len(_builder(paragraphs).distractors(item, 5)) == 2  # more asked than exist: the two without the answer
     assert _builder({}).distractors(item, 1) == []
 
 
@@ -122,7 +122,7 @@ def test_window_loss_leaves_distractors_out() -> None:
 
     batch = [
         Features([101, 7, 102, 8, 9, 102], [0, 0, 0, 1, 1, 1], 3, 4, 0),
-        Features([101] * 6, [0] * 6, 0, 0, 0, True),
+        Features([101] * 6, [0] * 6, 0, 0, 0, shared_only=True),
     ]
     start, end = torch.randn(2, 6), torch.randn(2, 6)
     expected = (F.cross_entropy(start[:1], torch.tensor([3])) + F.cross_entropy(end[:1], torch.tensor([4]))) / 2

@@ -79,7 +79,7 @@ class Features:
     token_type_ids: list[int]
     start: int
     end: int
-    # Windows of one question share a group when training with shared normalisation; -1 alone.
+    # The question a window belongs to: its windows are compared by the shared-normalisation loss.
     group: int = -1
     shared_only: bool = False
 
@@ -251,7 +251,7 @@ class WindowBuilder:
         return TrainWindow(item.question, text, None, None)
 
     def distractors(self, item: QAItem, n: int) -> list[TrainWindow]:
-        """``n`` no-answer windows from other paragraphs of the item's article, as retrieval would find them.
+        """``n`` windows without the answer from other paragraphs of the item's article, as retrieval would find them.
 
         At run time the reader weighs the passage with the answer against on-topic passages without
         it; these windows are those passages. Paragraphs sharing the most words with the question are
