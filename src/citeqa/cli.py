@@ -156,11 +156,25 @@ def _print_answer(answer: Answer) -> None:
             f"  [{number}] {citation.title} ({citation.document_id}{page}, characters "
             f"{citation.start}–{citation.end}), score {citation.score:.2f}"
         )
-        typer.echo(f"      “{citation.answer.text}” in: {citation.sentence.text}")
+        if citation.answer == citation.sentence:
+            typer.echo(f"      {quoted(citation.sentence.text)}")
+        else:
+            typer.echo(f"      {quoted(citation.answer.text)} in: {citation.sentence.text}")
     if not answer.answered:
         typer.echo("Nearest passages:")
         for passage in answer.passages[:3]:
             typer.echo(f"  - {passage.span.title}: {passage.span.text[:160]}…")
+
+
+_OPENING_MARKS = "“\"‘'"
+_CLOSING_MARKS = "”\"’'"
+
+
+def quoted(text: str) -> str:
+    """``text`` in quotation marks, unless it is already a quotation: a quoted remark is not marked twice."""
+    if len(text) > 1 and text[0] in _OPENING_MARKS and text[-1] in _CLOSING_MARKS:
+        return text
+    return f"“{text}”"
 
 
 @app.command()
