@@ -5,7 +5,7 @@ from pathlib import Path
 
 from typer.testing import CliRunner
 
-from citeqa.cli import app, quoted
+from citeqa.cli import app
 from citeqa.config import Settings
 
 runner = CliRunner()
@@ -186,14 +186,3 @@ def test_ask_one_per_line_starts_from_the_given_history(corpus_dir: Path, tmp_pa
     assert result.exit_code == 0, result.output
     (answer,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert "Mastalir" in answer["standalone_question"]
-
-
-def test_quotes_are_marked_once() -> None:
-    assert quoted("Lt. Gen. Philip A. Garrant") == "“Lt. Gen. Philip A. Garrant”"
-    # A remark quoted in the document already carries its marks.
-    assert quoted("“So, they of course have a vested interest. Absolutely.”") == (
-        "“So, they of course have a vested interest. Absolutely.”"
-    )
-    # A sentence that opens a quotation and then attributes it is not a quotation as a whole.
-    assert quoted("“It helps,” Mastalir said.") == "““It helps,” Mastalir said.”"
-    assert quoted("”") == "“””"

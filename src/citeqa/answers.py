@@ -95,3 +95,14 @@ class Answer:
                 quote=citation.quote,
             )
         return data
+
+
+_OPENING_MARKS = "“\"‘'"
+_CLOSING_MARKS = "”\"’'"
+
+
+def quoted(text: str) -> str:
+    """``text`` in quotation marks, unless it is already a quotation: a quoted remark is not marked twice."""
+    if len(text) > 1 and text[0] in _OPENING_MARKS and text[-1] in _CLOSING_MARKS:
+        return text
+    return f"“{text}”"

@@ -11,7 +11,7 @@ from typing import Annotated, cast, get_args
 
 import typer
 
-from citeqa.answers import Answer
+from citeqa.answers import Answer, quoted
 from citeqa.config import AnswererName, EncoderName, Settings
 from citeqa.conversation import Turn
 from citeqa.documents import load_directory
@@ -164,17 +164,6 @@ def _print_answer(answer: Answer) -> None:
         typer.echo("Nearest passages:")
         for passage in answer.passages[:3]:
             typer.echo(f"  - {passage.span.title}: {passage.span.text[:160]}…")
-
-
-_OPENING_MARKS = "“\"‘'"
-_CLOSING_MARKS = "”\"’'"
-
-
-def quoted(text: str) -> str:
-    """``text`` in quotation marks, unless it is already a quotation: a quoted remark is not marked twice."""
-    if len(text) > 1 and text[0] in _OPENING_MARKS and text[-1] in _CLOSING_MARKS:
-        return text
-    return f"“{text}”"
 
 
 @app.command()
