@@ -221,7 +221,7 @@ def evaluate_command(
 def train_reader(
     args: Annotated[list[str] | None, typer.Argument(help="Options of the training script.")] = None,
 ) -> None:
-    """Train citeqa's extractive reader (see ``citeqa train-reader -- --help``)."""
+    """Train citeqa's extractive reader (its options: citeqa train-reader -- --help)."""
     from citeqa.train_reader import main
 
     raise typer.Exit(main(args or []))
