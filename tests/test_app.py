@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from citeqa import QA
+from citeqa.answers import Answer, Citation, Passage, Span
 from citeqa.app import _highlight, render_answer
+from citeqa.documents import document_from_text
 
 
 def content_text(content: object) -> str:
@@ -39,8 +41,35 @@ def test_document_text_is_escaped_never_markup() -> None:
 
 def test_abstention_renders_plainly(qa: QA) -> None:
     answer = qa.ask("What is the recipe for chocolate cake?")
-    if not answer.answered:
-        assert "The documents don" in render_answer(answer)
+    assert not answer.answered
+    rendered = render_answer(answer)
+    assert "The documents don" in rendered and "Nearest passages" in rendered
+
+
+_TEXT = "A Title\n\nFirst sentence here. The answer is Mount Fuji in Japan. Last sentence."
+
+
+def _answer(start: int, end: int) -> Answer:
+    document = document_from_text("d", _TEXT)
+    sentence_start = _TEXT.index("The answer")
+    sentence = Span.of(document, sentence_start, _TEXT.index(" Last"))
+    citation = Citation(answer=Span.of(document, start, end), sentence=sentence, score=0.9)
+    passage = Passage(
+        span=Span.of(document, _TEXT.index("First"), len(_TEXT)), score=1.0, dense_score=1.0, bm25_score=1.0
+    )
+    return Answer("q", citation.quote, True, 0.9, (citation,), (passage,))
+
+
+def test_a_span_answer_is_shown_inside_its_sentence() -> None:
+    start = _TEXT.index("Mount")
+    rendered = render_answer(_answer(start, start + len("Mount Fuji")))
+    assert "The answer is <mark>Mount Fuji</mark> in Japan." in rendered
+    assert "First sentence" not in rendered
+
+
+def test_a_sentence_answer_is_shown_inside_its_passage() -> None:
+    rendered = render_answer(_answer(_TEXT.index("The answer"), _TEXT.index(" Last")))
+    assert "First sentence here. <mark>The answer is Mount Fuji in Japan.</mark> Last sentence." in rendered
 
 
 def test_upload_names_never_become_paths() -> None:

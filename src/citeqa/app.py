@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from citeqa.answers import Answer, Citation, Passage, quoted
+from citeqa.answers import Answer, Citation, Passage, Span, quoted
 from citeqa.conversation import Turn
 from citeqa.documents import SUPPORTED_SUFFIXES, Document, UnreadableDocument, read_document
 from citeqa.pipeline import QA, QuestionError
@@ -91,8 +91,8 @@ def render_answer(answer: Answer) -> str:
         )
         return f"{notice}<strong>{html.escape(answer.text)}</strong><p>Nearest passages:</p><ul>{nearest}</ul>"
     best = answer.citations[0]
-    sentence = best.sentence
-    quote = _highlight(sentence.text, best.start - sentence.start, best.end - sentence.start)
+    context = _context(answer, best)
+    quote = _highlight(context.text, best.start - context.start, best.end - context.start)
     sources = "".join(
         f"<li>{_citation_link(c)} — {_location(c)} · score {c.score:.2f}"
         f"{'' if i == 0 else ' · ' + html.escape(quoted(c.quote))}</li>"
@@ -100,6 +100,23 @@ def render_answer(answer: Answer) -> str:
     )
     return (
         f"{notice}<p><strong>{html.escape(answer.text)}</strong></p><blockquote>{quote}</blockquote><ol>{sources}</ol>"
+    )
+
+
+def _context(answer: Answer, citation: Citation) -> Span:
+    """The text to show the quote inside: its sentence, or, when the quote is that whole sentence,
+    the retrieved passage around it (else the answer would only be repeated)."""
+    if citation.answer != citation.sentence:
+        return citation.sentence
+    return next(
+        (
+            p.span
+            for p in answer.passages
+            if p.span.document_id == citation.document_id
+            and p.span.start <= citation.start
+            and citation.end <= p.span.end
+        ),
+        citation.sentence,
     )
 
 
