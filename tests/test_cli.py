@@ -3,10 +3,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
-from citeqa.cli import app
+from citeqa.answers import Answer, Citation, Span
+from citeqa.cli import _print_answer, app
 from citeqa.config import Settings
+from citeqa.documents import document_from_text
 
 runner = CliRunner()
 
@@ -186,3 +189,14 @@ def test_ask_one_per_line_starts_from_the_given_history(corpus_dir: Path, tmp_pa
     assert result.exit_code == 0, result.output
     (answer,) = [json.loads(line) for line in result.stdout.splitlines()]
     assert "Mastalir" in answer["standalone_question"]
+
+
+def test_a_sentence_answer_is_printed_once(capsys: pytest.CaptureFixture[str]) -> None:
+    text = "A Title\n\n“We are ready,” he said. Next sentence."
+    document = document_from_text("d", text)
+    sentence = Span.of(document, text.index("“"), text.index(" Next"))
+    citation = Citation(answer=sentence, sentence=sentence, score=0.9)
+    _print_answer(Answer("q", citation.quote, True, 0.9, (citation,)))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "“We are ready,” he said."
+    assert lines[-1].strip() == "““We are ready,” he said.”"  # the quote, once, with no "in: …" repeating it
