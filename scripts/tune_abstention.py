@@ -28,6 +28,7 @@ def main() -> None:
     args = parser.parse_args()
 
     from citeqa import QA
+    from citeqa.config import AnswerSettings, Settings
     from citeqa.datasets import load_squad
     from citeqa.evaluation import f1_score
     from citeqa.reader import DEFAULT_MODEL_DIR
@@ -40,7 +41,12 @@ def main() -> None:
     question_set = load_squad(staged)
     assert question_set.documents
     questions = question_set.questions[: args.limit]
-    qa = QA.from_documents(question_set.documents, index_dir=ROOT / "embeddings" / "eval-heldout", progress=True)
+    # Every candidate must come back, whatever its confidence: with the default bar in place, answers
+    # below it arrive without citations, and no threshold under the default could ever be chosen.
+    settings = Settings(answer=AnswerSettings(reader_min_score=0.0, heuristic_min_score=0.0))
+    qa = QA.from_documents(
+        question_set.documents, index_dir=ROOT / "embeddings" / "eval-heldout", settings=settings, progress=True
+    )
     for answerer in ("reader", "heuristic"):
         rows = []
         for question in tqdm(questions, desc=answerer):
