@@ -16,6 +16,7 @@ from citeqa.train_reader import (
     QAItem,
     WindowBuilder,
     collate,
+    load_items,
     main,
     make_group_batches,
     normalize_answer,
@@ -103,6 +104,51 @@ def test_distractors_are_other_on_topic_paragraphs_without_the_answer() -> None:
     assert normalize_answer("Rollo") not in normalize_answer(window.text)
     assert len(_builder(paragraphs).distractors(item, 5)) == 2  # more asked than exist: the two without the answer
     assert _builder({}).distractors(item, 1) == []
+
+
+def test_load_items_keeps_plausible_answers_of_unanswerable_questions(tmp_path: Path) -> None:
+    context = "Rollo signed a treaty in 911."
+    qas = [
+        {
+            "id": "a",
+            "question": "Who signed?",
+            "answers": [{"text": "Rollo", "answer_start": 0}],
+            "is_impossible": False,
+        },
+        {
+            "id": "u",
+            "question": "Who never signed?",
+            "answers": [],
+            "plausible_answers": [{"text": "Rollo", "answer_start": 0}],
+            "is_impossible": True,
+        },
+    ]
+    path = tmp_path / "squad.json"
+    path.write_text(json.dumps({"data": [{"title": "T", "paragraphs": [{"context": context, "qas": qas}]}]}))
+    answerable, unanswerable = load_items(path)
+    assert answerable.answers == (("Rollo", 0),) and answerable.plausible == ()
+    assert unanswerable.impossible and unanswerable.answers == () and unanswerable.plausible == (("Rollo", 0),)
+
+
+def test_unanswerable_windows_can_hold_the_plausible_answer() -> None:
+    from transformers import AutoTokenizer
+
+    filler = " ".join(f"Sentence {i} says nothing about castles or kings." for i in range(40))
+    context = filler + " Rollo signed a treaty with the king in 911. " + filler
+    tempting = ("911", context.index("911"))
+    item = QAItem("q", "Normans", "When did Rollo sign the treaty with the pope?", context, (), True, (tempting,))
+    tokenizer = AutoTokenizer.from_pretrained(str(base_model_dir()))
+
+    def windows(plausible: bool, seed: int) -> list[str]:
+        builder = WindowBuilder(tokenizer, random.Random(seed), 0.0, plausible_windows=plausible)
+        made = builder.windows(item)
+        assert len(made) == 1 and made[0].answer_start is None and made[0].answer_end is None
+        assert made[0].text in context and len(made[0].text) < len(context)
+        return [made[0].text]
+
+    assert all("911" in windows(True, seed)[0] for seed in range(10))
+    # At random the 160-token window over a ~900-token paragraph mostly misses it.
+    assert sum("911" in windows(False, seed)[0] for seed in range(10)) < 10
 
 
 def test_group_batches_keep_a_questions_windows_together() -> None:

@@ -60,6 +60,8 @@ class QAItem:
     context: str
     answers: tuple[tuple[str, int], ...]  # (text, char start); empty for unanswerable
     impossible: bool
+    # SQuAD 2.0's "plausible answers" of an unanswerable question: the span its writer meant to tempt.
+    plausible: tuple[tuple[str, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,8 +119,17 @@ def load_items(path: Path) -> list[QAItem]:
             for qa in para["qas"]:
                 answers = tuple((a["text"], int(a["answer_start"])) for a in qa.get("answers", []))
                 impossible = bool(qa.get("is_impossible", False)) or not answers
+                plausible = tuple((a["text"], int(a["answer_start"])) for a in qa.get("plausible_answers", []))
                 items.append(
-                    QAItem(qa["id"], article["title"], qa["question"], ctx, () if impossible else answers, impossible)
+                    QAItem(
+                        qa["id"],
+                        article["title"],
+                        qa["question"],
+                        ctx,
+                        () if impossible else answers,
+                        impossible,
+                        plausible if impossible else (),
+                    )
                 )
     return items
 
@@ -163,10 +174,14 @@ class WindowBuilder:
         rng: random.Random,
         neg_prob: float,
         paragraphs: dict[str, list[str]] | None = None,
+        plausible_windows: bool = False,
     ) -> None:
         self.tok = tokenizer
         self.rng = rng
         self.neg_prob = neg_prob
+        # Cut an unanswerable question's window around its plausible answer, where retrieval would
+        # land, instead of anywhere in the paragraph (where it may miss the tempting span).
+        self.plausible_windows = plausible_windows
         # Article title -> its paragraphs: where distractor windows for a question come from.
         self.paragraphs = paragraphs or {}
         self._sent_cache: dict[str, tuple[list[tuple[int, int]], list[int]]] = {}
@@ -204,6 +219,11 @@ class WindowBuilder:
         if item.impossible:
             if sum(lens) <= budget:
                 return [TrainWindow(item.question, ctx, None, None)]
+            tempting = item.plausible[0] if item.plausible and self.plausible_windows else None
+            if tempting is not None and ctx[tempting[1] : tempting[1] + len(tempting[0])] == tempting[0]:
+                start = tempting[1]
+                w0, w1, _, _ = self._window_around(spans, lens, budget, start, start + len(tempting[0]))
+                return [TrainWindow(item.question, ctx[w0:w1], None, None)]
             a, b = self._random_run(lens, budget, 0, last_idx)
             return [TrainWindow(item.question, ctx[spans[a][0] : spans[b][1]], None, None)]
 
@@ -215,22 +235,27 @@ class WindowBuilder:
         if sum(lens) <= budget:
             out.append(TrainWindow(item.question, ctx, start, end))
         else:
-            s_first = next((i for i, (s, e) in enumerate(spans) if e > start), last_idx)
-            s_last = next((i for i, (s, e) in enumerate(spans) if e >= end), last_idx)
-            s_first = min(s_first, s_last)
-            # Vary where the answer sits in the window: start anywhere that still keeps it inside.
-            valid = [f for f in range(s_first + 1) if sum(lens[f : s_last + 1]) <= budget] or [s_first]
-            first = self.rng.choice(valid)
-            a, b = self._extend(lens, first, s_last, budget, first, last_idx)
-            w0, w1 = spans[a][0], spans[b][1]
-            w0 = min(w0, start)
-            w1 = max(w1, end)
+            w0, w1, s_first, s_last = self._window_around(spans, lens, budget, start, end)
             out.append(TrainWindow(item.question, ctx[w0:w1], start - w0, end - w0))
             if self.rng.random() < self.neg_prob:
                 neg = self._negative(item, spans, lens, budget, s_first, s_last)
                 if neg is not None:
                     out.append(neg)
         return out
+
+    def _window_around(
+        self, spans: list[tuple[int, int]], lens: list[int], budget: int, start: int, end: int
+    ) -> tuple[int, int, int, int]:
+        """A sentence run that holds ``[start, end)``; returns its character bounds and the span's sentences."""
+        last_idx = len(spans) - 1
+        s_first = next((i for i, (s, e) in enumerate(spans) if e > start), last_idx)
+        s_last = next((i for i, (s, e) in enumerate(spans) if e >= end), last_idx)
+        s_first = min(s_first, s_last)
+        # Vary where the span sits in the window: start anywhere that still keeps it inside.
+        valid = [f for f in range(s_first + 1) if sum(lens[f : s_last + 1]) <= budget] or [s_first]
+        first = self.rng.choice(valid)
+        a, b = self._extend(lens, first, s_last, budget, first, last_idx)
+        return min(spans[a][0], start), max(spans[b][1], end), s_first, s_last
 
     def _negative(
         self, item: QAItem, spans: list[tuple[int, int]], lens: list[int], budget: int, s_first: int, s_last: int
@@ -560,6 +585,12 @@ def main(argv: list[str] | None = None) -> int:
         "its gold span must outscore every token (shared normalisation); they get no target of their own",
     )
     parser.add_argument("--shared-weight", type=float, default=1.0, help="weight of the cross-window loss")
+    parser.add_argument(
+        "--plausible-windows",
+        action="store_true",
+        help="cut an unanswerable question's window around its plausible answer (SQuAD 2.0 "
+        "plausible_answers) instead of at random in its paragraph",
+    )
     args = parser.parse_args(argv)
 
     import torch
@@ -592,7 +623,7 @@ def main(argv: list[str] | None = None) -> int:
     for it in all_items:
         if it.title not in heldout_titles and it.context not in paragraphs[it.title]:
             paragraphs[it.title].append(it.context)
-    builder = WindowBuilder(tokenizer, rng, args.neg_prob, paragraphs)
+    builder = WindowBuilder(tokenizer, rng, args.neg_prob, paragraphs, plausible_windows=args.plausible_windows)
     windows: list[TrainWindow] = []
     for g, it in enumerate(tqdm(train_items, desc="windows", mininterval=5)):
         own = builder.windows(it)
@@ -734,6 +765,7 @@ def main(argv: list[str] | None = None) -> int:
         "batch_size": args.batch_size,
         "distractors": args.distractors,
         "shared_weight": args.shared_weight if grouped else None,
+        "plausible_windows": args.plausible_windows,
         "epochs": epochs_run,
         "steps": step,
         "train_seconds": round(train_time, 1),
