@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import random
 from pathlib import Path
@@ -16,6 +17,7 @@ from citeqa.train_reader import (
     QAItem,
     WindowBuilder,
     collate,
+    featurize,
     load_items,
     main,
     make_group_batches,
@@ -174,6 +176,43 @@ def test_window_loss_leaves_distractors_out() -> None:
     expected = (F.cross_entropy(start[:1], torch.tensor([3])) + F.cross_entropy(end[:1], torch.tensor([4]))) / 2
     assert window_loss(start, end, batch).item() == pytest.approx(expected.item())
     assert window_loss(start, end, batch[1:]).item() == 0.0
+
+
+def test_window_loss_with_alternative_answers_is_the_likelihood_of_any_of_them() -> None:
+    import torch
+    import torch.nn.functional as F
+
+    batch = [
+        Features([101, 7, 102, 8, 9, 10, 102], [0, 0, 0, 1, 1, 1, 1], 3, 5, 0, alt_starts=(4,), alt_ends=(4,)),
+        Features([101, 7, 102, 8, 9, 10, 102], [0, 0, 0, 1, 1, 1, 1], 0, 0, 1),
+    ]
+    start, end = torch.randn(2, 7), torch.randn(2, 7)
+    p_start, p_end = start.softmax(dim=1), end.softmax(dim=1)
+    expected_start = (-torch.log(p_start[0, 3] + p_start[0, 4]) - torch.log(p_start[1, 0])) / 2
+    expected_end = (-torch.log(p_end[0, 5] + p_end[0, 4]) - torch.log(p_end[1, 0])) / 2
+    loss = window_loss(start, end, batch)
+    assert loss.item() == pytest.approx(((expected_start + expected_end) / 2).item(), rel=1e-5)
+    # Without alternatives it is plain cross-entropy, as before.
+    single = [dataclasses.replace(batch[0], alt_starts=(), alt_ends=()), batch[1]]
+    expected = (F.cross_entropy(start, torch.tensor([3, 0])) + F.cross_entropy(end, torch.tensor([5, 0]))) / 2
+    assert window_loss(start, end, single).item() == pytest.approx(expected.item(), rel=1e-6)
+
+
+def test_all_answers_windows_carry_the_other_gold_spans() -> None:
+    from transformers import AutoTokenizer
+
+    context = "The Normans settled in Normandy in the 10th century. Their leader was Rollo the Walker."
+    leader = context.index("Rollo")
+    answers = (("Rollo the Walker", leader), ("Rollo", leader), ("Rollo", leader), ("the 10th", 99))
+    item = QAItem("q", "Normans", "Who led the Normans?", context, answers, False)
+    tokenizer = AutoTokenizer.from_pretrained(str(base_model_dir()))
+    (window,) = WindowBuilder(tokenizer, random.Random(0), 0.0, all_answers=True).windows(item)
+    # The misaligned annotation and the duplicate are dropped; offsets are into the window's text.
+    assert window.alternatives == ((window.text.index("Rollo"), window.text.index("Rollo") + 5),)
+    (feature,) = featurize(tokenizer, [window], 192)
+    assert feature.alt_starts == (feature.start,) and feature.alt_ends[0] < feature.end
+    (plain,) = WindowBuilder(tokenizer, random.Random(0), 0.0).windows(item)
+    assert plain.alternatives == ()
 
 
 def test_shared_normalisation_loss_matches_a_reference() -> None:

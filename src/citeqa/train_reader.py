@@ -73,6 +73,8 @@ class TrainWindow:
     group: int = -1
     # A distractor: no target of its own, only competition for the gold span (shared loss).
     shared_only: bool = False
+    # Other annotators' spans for the same answer, char offsets into text (``--all-answers``).
+    alternatives: tuple[tuple[int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -84,6 +86,9 @@ class Features:
     # The question a window belongs to: its windows are compared by the shared-normalisation loss.
     group: int = -1
     shared_only: bool = False
+    # Token positions of the alternative answers: the loss is the likelihood of any gold span.
+    alt_starts: tuple[int, ...] = ()
+    alt_ends: tuple[int, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -175,6 +180,7 @@ class WindowBuilder:
         neg_prob: float,
         paragraphs: dict[str, list[str]] | None = None,
         plausible_windows: bool = False,
+        all_answers: bool = False,
     ) -> None:
         self.tok = tokenizer
         self.rng = rng
@@ -182,6 +188,8 @@ class WindowBuilder:
         # Cut an unanswerable question's window around its plausible answer, where retrieval would
         # land, instead of anywhere in the paragraph (where it may miss the tempting span).
         self.plausible_windows = plausible_windows
+        # Annotators disagree on boundaries ("the Normans" / "Normans"); train on every gold span.
+        self.all_answers = all_answers
         # Article title -> its paragraphs: where distractor windows for a question come from.
         self.paragraphs = paragraphs or {}
         self._sent_cache: dict[str, tuple[list[tuple[int, int]], list[int]]] = {}
@@ -233,15 +241,29 @@ class WindowBuilder:
             return []  # misaligned annotation: the target would be wrong
         out: list[TrainWindow] = []
         if sum(lens) <= budget:
-            out.append(TrainWindow(item.question, ctx, start, end))
+            out.append(TrainWindow(item.question, ctx, start, end, alternatives=self._alternatives(item, 0, len(ctx))))
         else:
             w0, w1, s_first, s_last = self._window_around(spans, lens, budget, start, end)
-            out.append(TrainWindow(item.question, ctx[w0:w1], start - w0, end - w0))
+            alternatives = self._alternatives(item, w0, w1)
+            out.append(TrainWindow(item.question, ctx[w0:w1], start - w0, end - w0, alternatives=alternatives))
             if self.rng.random() < self.neg_prob:
                 neg = self._negative(item, spans, lens, budget, s_first, s_last)
                 if neg is not None:
                     out.append(neg)
         return out
+
+    def _alternatives(self, item: QAItem, w0: int, w1: int) -> tuple[tuple[int, int], ...]:
+        """The item's other gold spans inside ``ctx[w0:w1]``, relative to ``w0``; none unless ``all_answers``."""
+        if not self.all_answers:
+            return ()
+        first = (item.answers[0][1], item.answers[0][1] + len(item.answers[0][0]))
+        found = []
+        for text, start in item.answers[1:]:
+            end = start + len(text)
+            aligned = item.context[start:end] == text
+            if aligned and (start, end) != first and w0 <= start and end <= w1:
+                found.append((start - w0, end - w0))
+        return tuple(dict.fromkeys(found))
 
     def _window_around(
         self, spans: list[tuple[int, int]], lens: list[int], budget: int, start: int, end: int
@@ -331,8 +353,21 @@ def featurize(tokenizer: Any, windows: Sequence[TrainWindow], max_seq_len: int) 
         s, e = starts[0], ends[-1]
         if e < s:
             continue
-        feats.append(Features(ids, types, s, e, w.group, w.shared_only))
+        alt = [_token_span(offs, ctx_tokens, a0, a1) for a0, a1 in w.alternatives]
+        alt_spans = [t for t in dict.fromkeys(alt) if t is not None and t != (s, e)]
+        alt_starts = tuple(a for a, _ in alt_spans)
+        alt_ends = tuple(b for _, b in alt_spans)
+        feats.append(Features(ids, types, s, e, w.group, w.shared_only, alt_starts, alt_ends))
     return feats
+
+
+def _token_span(offsets: Any, ctx_tokens: list[int], start: int, end: int) -> tuple[int, int] | None:
+    """The first and last context token of characters ``[start, end)``; None if cut off."""
+    starts = [t for t in ctx_tokens if offsets[t][1] > start]
+    ends = [t for t in ctx_tokens if offsets[t][0] < end]
+    if not starts or not ends or offsets[ctx_tokens[-1]][1] < end or ends[-1] < starts[0]:
+        return None
+    return starts[0], ends[-1]
 
 
 def make_batches(feats: list[Features], batch_size: int, rng: random.Random) -> list[list[Features]]:
@@ -382,9 +417,24 @@ def window_loss(start_logits: Any, end_logits: Any, batch: list[Features]) -> An
     if not own:  # only distractors whose question lost its own window (answer cut off): nothing to learn here
         return start_logits.sum() * 0.0
     index = torch.tensor(own)
+    if any(batch[r].alt_starts for r in own):
+        return (
+            _any_gold_loss(start_logits[index], [(batch[r].start, *batch[r].alt_starts) for r in own])
+            + _any_gold_loss(end_logits[index], [(batch[r].end, *batch[r].alt_ends) for r in own])
+        ) / 2
     starts = torch.tensor([batch[r].start for r in own])
     ends = torch.tensor([batch[r].end for r in own])
     return (F.cross_entropy(start_logits[index], starts) + F.cross_entropy(end_logits[index], ends)) / 2
+
+
+def _any_gold_loss(logits: Any, targets: list[tuple[int, ...]]) -> Any:
+    """Mean of -log P(position is one of the row's gold positions); cross-entropy when each row has one."""
+    import torch
+
+    gold = torch.zeros_like(logits, dtype=torch.bool)
+    for r, positions in enumerate(targets):
+        gold[r, list(positions)] = True
+    return (torch.logsumexp(logits, dim=1) - torch.logsumexp(logits.masked_fill(~gold, float("-inf")), dim=1)).mean()
 
 
 def shared_normalisation_loss(start_logits: Any, end_logits: Any, batch: list[Features], inputs: dict[str, Any]) -> Any:
@@ -591,6 +641,11 @@ def main(argv: list[str] | None = None) -> int:
         help="cut an unanswerable question's window around its plausible answer (SQuAD 2.0 "
         "plausible_answers) instead of at random in its paragraph",
     )
+    parser.add_argument(
+        "--all-answers",
+        action="store_true",
+        help="train on every annotator's answer span (the likelihood of any of them) instead of the first only",
+    )
     args = parser.parse_args(argv)
 
     import torch
@@ -623,7 +678,14 @@ def main(argv: list[str] | None = None) -> int:
     for it in all_items:
         if it.title not in heldout_titles and it.context not in paragraphs[it.title]:
             paragraphs[it.title].append(it.context)
-    builder = WindowBuilder(tokenizer, rng, args.neg_prob, paragraphs, plausible_windows=args.plausible_windows)
+    builder = WindowBuilder(
+        tokenizer,
+        rng,
+        args.neg_prob,
+        paragraphs,
+        plausible_windows=args.plausible_windows,
+        all_answers=args.all_answers,
+    )
     windows: list[TrainWindow] = []
     for g, it in enumerate(tqdm(train_items, desc="windows", mininterval=5)):
         own = builder.windows(it)
@@ -766,6 +828,7 @@ def main(argv: list[str] | None = None) -> int:
         "distractors": args.distractors,
         "shared_weight": args.shared_weight if grouped else None,
         "plausible_windows": args.plausible_windows,
+        "all_answers": args.all_answers,
         "epochs": epochs_run,
         "steps": step,
         "train_seconds": round(train_time, 1),
