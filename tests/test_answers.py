@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from citeqa.answers import quoted
+from citeqa.answers import preview, quoted
 
 
 def test_quotes_are_marked_once() -> None:
@@ -12,3 +12,16 @@ def test_quotes_are_marked_once() -> None:
     # A sentence that opens a quotation and then attributes it is not a quotation as a whole.
     assert quoted("“It helps,” Mastalir said.") == "““It helps,” Mastalir said.”"
     assert quoted("”") == "“””"
+
+
+def test_preview_is_one_line_cut_between_words() -> None:
+    header = (
+        "US, Japan host talks\n\n  • Published\n  • By Tech. Sgt. Nick Wilson\n\nYOKOTA AIR BASE, Japan -- The race"
+    )
+    assert (
+        preview(header, 500)
+        == "US, Japan host talks • Published • By Tech. Sgt. Nick Wilson YOKOTA AIR BASE, Japan -- The race"
+    )
+    assert preview(header, 40) == "US, Japan host talks • Published • By…"
+    assert preview("Short.", 40) == "Short."  # nothing left out: no ellipsis
+    assert preview("x" * 50, 10) == "x" * 10 + "…"  # one long word is cut inside it

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from citeqa.answers import Answer, Citation, Span
+from citeqa.answers import NO_ANSWER, Answer, Citation, Passage, Span
 from citeqa.cli import _print_answer, app
 from citeqa.config import Settings
 from citeqa.documents import document_from_text
@@ -200,3 +200,16 @@ def test_a_sentence_answer_is_printed_once(capsys: pytest.CaptureFixture[str]) -
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "“We are ready,” he said."
     assert lines[-1].strip() == "““We are ready,” he said.”"  # the quote, once, with no "in: …" repeating it
+
+
+def test_nearest_passages_are_printed_one_per_line(capsys: pytest.CaptureFixture[str]) -> None:
+    text = "A Title\n\n  • Published\n  • By Tech. Sgt. Nick Wilson\n\nBASE, Japan -- The talks began."
+    document = document_from_text("d", text)
+    passage = Passage(Span.of(document, 0, len(text)), 0.4, 0.3, 0.5)
+    _print_answer(Answer("q", NO_ANSWER, False, 0.1, (), (passage,)))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines == [
+        NO_ANSWER,
+        "Nearest passages:",
+        "  - A Title: A Title • Published • By Tech. Sgt. Nick Wilson BASE, Japan -- The talks began.",
+    ]

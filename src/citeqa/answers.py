@@ -106,3 +106,12 @@ def quoted(text: str) -> str:
     if len(text) > 1 and text[0] in _OPENING_MARKS and text[-1] in _CLOSING_MARKS:
         return text
     return f"“{text}”"
+
+
+def preview(text: str, limit: int) -> str:
+    """The start of ``text`` on one line, cut at a word boundary, "…" where something was left out."""
+    flat = " ".join(text.split())
+    if len(flat) <= limit:
+        return flat
+    cut = flat.rfind(" ", 0, limit + 1)
+    return flat[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
