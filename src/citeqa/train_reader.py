@@ -346,13 +346,10 @@ def featurize(tokenizer: Any, windows: Sequence[TrainWindow], max_seq_len: int) 
         seq = enc.sequence_ids(i)
         offs = enc["offset_mapping"][i]
         ctx_tokens = [t for t, sid in enumerate(seq) if sid == 1 and offs[t][1] > offs[t][0]]
-        starts = [t for t in ctx_tokens if offs[t][1] > w.answer_start]
-        ends = [t for t in ctx_tokens if offs[t][0] < w.answer_end]
-        if not starts or not ends or offs[ctx_tokens[-1]][1] < w.answer_end:
+        target = _token_span(offs, ctx_tokens, w.answer_start, w.answer_end)
+        if target is None:
             continue  # answer truncated away: drop rather than teach a wrong target
-        s, e = starts[0], ends[-1]
-        if e < s:
-            continue
+        s, e = target
         alt = [_token_span(offs, ctx_tokens, a0, a1) for a0, a1 in w.alternatives]
         alt_spans = [t for t in dict.fromkeys(alt) if t is not None and t != (s, e)]
         alt_starts = tuple(a for a, _ in alt_spans)
