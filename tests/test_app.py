@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import html
+
 from citeqa import QA
-from citeqa.answers import Answer, Citation, Passage, Span
+from citeqa.answers import Answer, Citation, Passage, Span, preview
 from citeqa.app import _highlight, render_answer
 from citeqa.documents import document_from_text
 
@@ -44,6 +46,10 @@ def test_abstention_renders_plainly(qa: QA) -> None:
     assert not answer.answered
     rendered = render_answer(answer)
     assert "The documents don" in rendered and "Nearest passages" in rendered
+    # Excerpts, one line each: a passage that opens a quotation is not given a second opening mark.
+    for passage in answer.passages[:3]:
+        assert f"{html.escape(passage.span.title)}: {html.escape(preview(passage.span.text, 200))}</li>" in rendered
+    assert "““" not in rendered
 
 
 _TEXT = "A Title\n\nFirst sentence here. The answer is Mount Fuji in Japan. Last sentence."
