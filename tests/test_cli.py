@@ -62,7 +62,10 @@ def test_ask_prints_answer_and_citation(corpus_dir: Path, tmp_path: Path) -> Non
 def test_empty_question_and_missing_corpus_exit_with_a_message(tmp_path: Path, corpus_dir: Path) -> None:
     result = runner.invoke(app, ["ask", "   ", "--corpus", str(corpus_dir), "--index-dir", str(tmp_path / "e")])
     assert result.exit_code == 2 and "Please type a question" in result.output
+    assert not (tmp_path / "e").exists()  # refused before any index was built
     result = runner.invoke(app, ["ask", "Who?", "--corpus", str(tmp_path / "missing")])
+    assert result.exit_code == 2 and "not found" in result.output
+    result = runner.invoke(app, ["documents", str(tmp_path / "missing")])
     assert result.exit_code == 2 and "not found" in result.output
 
 

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from citeqa.answers import NO_ANSWER, Answer
 from citeqa.conversation import Turn, needs_history, retrieval_query, standalone_question
 
 
@@ -84,3 +85,13 @@ def test_after_which_a_short_name_answer_is_the_person() -> None:
 def test_a_capital_that_only_starts_the_sentence_is_not_a_name() -> None:
     history = [Turn("Tell me about Mastalir.", "He commands U.S. Space Forces Indo-Pacific.")]
     assert standalone_question("What did he say?", history) == "What did Mastalir say?"
+
+
+def test_a_turn_takes_the_answer_object_or_its_text() -> None:
+    answer = Answer("Who hosted the talks?", "Brig. Gen. Anthony J. Mastalir", True, 0.9)
+    assert Turn(answer.question, answer).answer_text == "Brig. Gen. Anthony J. Mastalir"
+    assert standalone_question("What does he lead?", [Turn(answer.question, answer)]) == (
+        "What does Brig. Gen. Anthony J. Mastalir lead?"
+    )
+    declined = Answer("Who hosted the dinner?", NO_ANSWER, False, 0.2)
+    assert Turn(declined.question, declined).answer_text is None

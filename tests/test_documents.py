@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from citeqa.documents import find_title, load_directory
+from citeqa.documents import document_ids, find_title, load_directory
 from tests.pdf_fixture import make_pdf
 
 
@@ -24,7 +24,7 @@ def test_reads_every_supported_format_recursively(tmp_path: Path) -> None:
     assert set(by_id) == {"a", "notes/b", "c", "d"}
     assert by_id["a"].title == "Title A"
     assert "\u00a0" in by_id["a"].text and "“quotes”" in by_id["a"].text
-    assert by_id["notes/b"].title == "# Heading B"
+    assert by_id["notes/b"].title == "Heading B"
     assert by_id["c"].title == "Page C"
     assert "alert" not in by_id["c"].text and "Visible & kept." in by_id["c"].text
     pdf = by_id["d"]
@@ -84,3 +84,66 @@ def test_reading_shows_progress_for_every_file(tmp_path: Path, monkeypatch: pyte
     assert "Reading documents" in err and "3/3" in err
     load_directory(tmp_path)
     assert "Reading documents" not in capsys.readouterr().err
+
+
+def test_files_that_differ_only_in_extension_keep_it_in_their_ids(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "notes.txt").write_text("Notes A\n\nThe red key opens the cellar.", encoding="utf-8")
+    (tmp_path / "notes.md").write_text("# Notes B\n\nThe blue key opens the attic.", encoding="utf-8")
+    (tmp_path / "sub" / "notes.txt").write_text("Notes C\n\nNo clash one folder down.", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        corpus = load_directory(tmp_path)
+    by_id = {d.id: d for d in corpus.documents}
+    assert set(by_id) == {"notes.md", "notes.txt", "sub/notes"}
+    assert by_id["notes.md"].title == "Notes B" and "cellar" in by_id["notes.txt"].text
+    assert "notes.md and notes.txt share the id 'notes'" in caplog.text
+
+
+def test_an_id_taken_by_a_clash_does_not_clash_again() -> None:
+    # "a.md" (clashing with a.txt) keeps its extension, and so becomes the id of "a.md.txt" too.
+    paths = [Path("a.md"), Path("a.txt"), Path("a.md.txt")]
+    ids = document_ids(paths)
+    assert len(set(ids.values())) == 3
+    assert ids[Path("a.txt")] == "a.txt"
+
+
+def test_titles_leave_markup_out() -> None:
+    assert find_title("## Corran Point Lighthouse ##\n\nBody.") == "Corran Point Lighthouse"
+    assert find_title("#hashtag line\n\nBody.") == "#hashtag line"
+
+
+def test_an_html_title_is_its_headline_not_its_menu(tmp_path: Path) -> None:
+    nav = "<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
+    (tmp_path / "h1.html").write_text(
+        f"<html><head><title>Festival | Town site</title></head><body>{nav}<h1>The  Lantern\nFestival</h1>"
+        "<p>Held each September.</p></body></html>",
+        encoding="utf-8",
+    )
+    (tmp_path / "title.html").write_text(
+        f"<html><head><title>Glassworks history</title></head><body>{nav}<p>Founded 1881.</p></body></html>",
+        encoding="utf-8",
+    )
+    by_id = {d.id: d for d in load_directory(tmp_path).documents}
+    assert by_id["h1"].title == "The Lantern Festival"
+    assert by_id["title"].title == "Glassworks history"
+    assert "Town site" not in by_id["h1"].text  # the head is not text
+
+
+def test_excluded_folders_are_not_read(tmp_path: Path) -> None:
+    (tmp_path / "a.txt").write_text("Title A\n\nBody.", encoding="utf-8")
+    (tmp_path / "embeddings").mkdir()
+    (tmp_path / "embeddings" / "manifest.json").write_text("{}", encoding="utf-8")
+    (tmp_path / "embeddings" / "readme.txt").write_text("Not a document.", encoding="utf-8")
+    corpus = load_directory(tmp_path, exclude=[tmp_path / "embeddings"])
+    assert [d.id for d in corpus.documents] == ["a"] and corpus.skipped == []
+
+
+def test_a_file_given_as_the_corpus_is_named_as_such(tmp_path: Path) -> None:
+    file = tmp_path / "a.txt"
+    file.write_text("Title\n\nBody.", encoding="utf-8")
+    with pytest.raises(FileNotFoundError, match="is a file, not a folder"):
+        load_directory(file)
+    with pytest.raises(FileNotFoundError, match="not found"):
+        load_directory(tmp_path / "missing")

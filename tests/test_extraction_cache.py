@@ -89,7 +89,7 @@ def test_qa_keeps_pdf_texts_beside_its_index(tmp_path: Path, extractions: list[b
     QA.from_directory(corpus, progress=False)
     again = QA.from_directory(corpus, progress=False)
     assert len(extractions) == 1 and again.build.documents_embedded == 0
-    assert len(list((tmp_path / "embeddings" / PDF_TEXT_DIR).glob("*.json"))) == 1
+    assert len(list((tmp_path / "embeddings" / "docs_corpus" / PDF_TEXT_DIR).glob("*.json"))) == 1
     assert again.ask("When was the launch moved to?").citations[0].page == 1
 
 

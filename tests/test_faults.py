@@ -19,7 +19,7 @@ def test_kill_9_mid_build_leaves_the_previous_index_and_the_next_start_repairs(t
     corpus = tmp_path / "docs_corpus"
     shutil.copytree(ROOT / "docs_corpus", corpus)
     before = QA.from_directory(corpus, progress=False)
-    store = IndexStore(tmp_path / "embeddings")
+    store = IndexStore(tmp_path / "embeddings" / "docs_corpus")
     fingerprint = Settings().index_fingerprint()
 
     # Enough new text (~700 chunks) that the next build is still embedding when it is killed.
@@ -53,4 +53,4 @@ def test_kill_9_mid_build_leaves_the_previous_index_and_the_next_start_repairs(t
     repaired = QA.from_directory(corpus, progress=False)
     assert repaired.build.documents_embedded == 20 and repaired.build.documents_reused == 2
     assert QA.from_directory(corpus, progress=False).build.documents_embedded == 0
-    assert not list((tmp_path / "embeddings").glob(".*.tmp"))
+    assert not list((tmp_path / "embeddings" / "docs_corpus").glob(".*.tmp"))

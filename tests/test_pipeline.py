@@ -101,6 +101,13 @@ def test_follow_up_uses_the_history(qa: QA) -> None:
     assert "Mastalir" in explicit.standalone_question
 
 
+def test_a_turn_can_hold_the_answer_ask_returned(qa: QA) -> None:
+    first = qa.ask("Who hosted the US-Japan Space Engagement Talks?")
+    assert first.answered
+    follow_up = qa.ask("What command does he lead?", history=[Turn(first.question, first)])
+    assert "Mastalir" in follow_up.standalone_question
+
+
 @pytest.mark.parametrize("question", ["", "   ", "\n\t", "\x00\x01"])
 def test_empty_questions_get_a_clear_message(qa: QA, question: str) -> None:
     with pytest.raises(QuestionError, match="Please type a question"):
@@ -125,7 +132,9 @@ def test_a_corrupt_index_is_rebuilt_with_a_warning(
     corpus = tmp_path / "docs_corpus"
     shutil.copytree(corpus_dir, corpus)
     first = QA.from_directory(corpus, progress=False)
-    for path in (tmp_path / "embeddings").glob("gen-*/vectors.faiss"):
+    vectors = list((tmp_path / "embeddings" / "docs_corpus").glob("gen-*/vectors.faiss"))
+    assert vectors
+    for path in vectors:
         path.write_bytes(path.read_bytes()[:100])
     with caplog.at_level(logging.WARNING):
         again = QA.from_directory(corpus, progress=False)
@@ -134,6 +143,34 @@ def test_a_corrupt_index_is_rebuilt_with_a_warning(
     assert again.index.chunks == first.index.chunks
     third = QA.from_directory(corpus, progress=False)
     assert third.build.documents_embedded == 0
+
+
+def test_two_corpora_in_one_folder_keep_an_index_each(tmp_path: Path) -> None:
+    texts = {"garden": "Garden notes\n\nThe roses bloom in June.", "kitchen": "Recipes\n\nBake at 200 C."}
+    for name, text in texts.items():
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "notes.txt").write_text(text, encoding="utf-8")
+    QA.from_directory(tmp_path / "garden", progress=False)
+    QA.from_directory(tmp_path / "kitchen", progress=False)
+    again = QA.from_directory(tmp_path / "garden", progress=False)
+    assert again.build.documents_embedded == 0 and again.build.documents_dropped == 0
+    assert {p.name for p in (tmp_path / "embeddings").iterdir()} == {"garden", "kitchen"}
+
+
+def test_an_index_kept_inside_its_corpus_is_not_read_as_documents(tmp_path: Path) -> None:
+    corpus = tmp_path / "notes"
+    corpus.mkdir()
+    (corpus / "a.txt").write_text("Garden notes\n\nThe roses bloom in June.", encoding="utf-8")
+    QA.from_directory(corpus, index_dir=corpus / "embeddings", progress=False)
+    again = QA.from_directory(corpus, index_dir=corpus / "embeddings", progress=False)
+    assert list(again.documents) == ["a"] and again.skipped == []
+    assert again.build.documents_embedded == 0
+
+
+def test_documents_sharing_an_id_are_refused(qa: QA) -> None:
+    doc = next(iter(qa.documents.values()))
+    with pytest.raises(ValueError, match="unique"):
+        QA.from_documents([doc, doc], progress=False)
 
 
 def test_an_added_file_is_indexed_and_answerable(tmp_path: Path, corpus_dir: Path) -> None:

@@ -15,13 +15,14 @@ from citeqa.answers import Answer, preview, quoted
 from citeqa.config import AnswererName, EncoderName, Settings
 from citeqa.conversation import Turn
 from citeqa.documents import load_directory
-from citeqa.pipeline import QA, EmptyCorpusError, QuestionError
+from citeqa.pipeline import QA, EmptyCorpusError, QuestionError, clean_question, default_index_dir
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited, extractive answers from your documents.")
 
 Corpus = Annotated[Path, typer.Option("--corpus", "-c", help="Folder of .txt/.md/.html/.pdf documents.")]
 IndexDir = Annotated[
-    Path | None, typer.Option("--index-dir", help="Where the index lives (default: embeddings/ beside the corpus).")
+    Path | None,
+    typer.Option("--index-dir", help="Where the index lives (default: embeddings/<corpus folder name>/ beside it)."),
 ]
 
 Encoder = Annotated[
@@ -62,7 +63,9 @@ def _open(corpus: Path, index_dir: Path | None, settings: Settings | None = None
 
 
 @app.callback()
-def _logging(verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False) -> None:
+def _logging(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Also log what each stage does.")] = False,
+) -> None:
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(levelname)s: %(message)s")
     for noisy in ("transformers", "sentence_transformers", "httpx", "bm25s"):
         logging.getLogger(noisy).setLevel(logging.ERROR)
@@ -77,12 +80,11 @@ def index(
     """Build or update the index of CORPUS (only new or changed documents are embedded)."""
     qa = _open(corpus, index_dir, _settings(encoder))
     stats = qa.build
+    skipped = f", {len(qa.skipped)} files skipped (named above)" if qa.skipped else ""
     typer.echo(
         f"{len(qa.documents)} documents, {len(qa.index.chunks)} chunks: {stats.documents_embedded} embedded, "
-        f"{stats.documents_reused} unchanged, {stats.documents_dropped} dropped ({stats.seconds:.1f} s)."
+        f"{stats.documents_reused} unchanged, {stats.documents_dropped} dropped ({stats.seconds:.1f} s){skipped}."
     )
-    for skipped in qa.skipped:
-        typer.secho(f"skipped {skipped.path}: {skipped.reason}", fg="yellow", err=True)
 
 
 @app.command()
@@ -96,13 +98,23 @@ def ask(
     history: Annotated[
         list[str] | None, typer.Option("--history", help="An earlier question (repeat, oldest first).")
     ] = None,
-    answerer: Annotated[str | None, typer.Option(help="reader or heuristic.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the answer as JSON (one line per answer).")] = False,
+    answerer: Annotated[str | None, typer.Option(help="reader (the default) or heuristic.")] = None,
+    as_json: Annotated[
+        bool,
+        typer.Option("--json", help="Print the answer as JSON (one object per line when questions come from stdin)."),
+    ] = False,
     encoder: Encoder = None,
     min_score: MinScore = None,
 ) -> None:
     """Answer QUESTION with a quote from the documents and its citation."""
-    qa = _open(corpus, index_dir, _settings(encoder, min_score))
+    settings = _settings(encoder, min_score)
+    if question is not None:
+        try:  # before the models load: a blank question should not cost an index build
+            clean_question(question, settings.answer.max_question_chars)
+        except QuestionError as error:
+            typer.secho(f"error: {error}", fg="red", err=True)
+            raise typer.Exit(2) from error
+    qa = _open(corpus, index_dir, settings)
     name = _answerer(answerer)
     if question is None:
         _conversation(qa, name, history or [], as_json)
@@ -143,7 +155,7 @@ def _conversation(qa: QA, answerer: AnswererName | None, history: list[str], as_
         else:
             _print_answer(answer)
             typer.echo()
-        turns.append(Turn(answer.question, answer.text if answer.answered else None))
+        turns.append(Turn(answer.question, answer))
 
 
 def _print_answer(answer: Answer) -> None:
@@ -228,13 +240,15 @@ def train_reader(
 
 
 @app.command()
-def documents(corpus: Annotated[Path, typer.Argument()] = Path("docs_corpus")) -> None:
-    """List the documents citeqa can read in CORPUS, and the files it skips."""
-    loaded = load_directory(corpus)
+def documents(corpus: Annotated[Path, typer.Argument(help="Folder of documents.")] = Path("docs_corpus")) -> None:
+    """List the documents citeqa can read in CORPUS (id, title, length); skipped files are named on stderr."""
+    try:
+        loaded = load_directory(corpus, exclude=[default_index_dir(corpus)])
+    except FileNotFoundError as error:
+        typer.secho(f"error: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
     for document in loaded.documents:
         typer.echo(f"{document.id}\t{document.title}\t{len(document.text):,} characters")
-    for skipped in loaded.skipped:
-        typer.secho(f"skipped {skipped.path}: {skipped.reason}", fg="yellow", err=True)
 
 
 def _answerer(name: str | None) -> AnswererName | None:

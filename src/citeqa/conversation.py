@@ -6,11 +6,22 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from citeqa.answers import Answer
+
 
 @dataclass(frozen=True)
 class Turn:
+    """An earlier question and what it was answered: the text, the :class:`Answer` itself, or None."""
+
     question: str
-    answer: str | None = None
+    answer: str | Answer | None = None
+
+    @property
+    def answer_text(self) -> str | None:
+        """The answer's words, or None when there was none (the documents didn't say)."""
+        if isinstance(self.answer, Answer):
+            return self.answer.text if self.answer.answered else None
+        return self.answer
 
 
 _LEADING_FILLER = re.compile(r"^\s*(?:and|so|but|also|ok(?:ay)?|then)\b[,\s]*", re.IGNORECASE)
@@ -92,7 +103,7 @@ def _person(last: Turn) -> str | None:
     Institute?" → Mastalir), not its answer (a date).
     """
     question = _LEADING_FILLER.sub("", last.question)
-    answer = _POSSESSIVE_MARK.sub("", last.answer or "").strip()
+    answer = _POSSESSIVE_MARK.sub("", last.answer_text or "").strip()
     first = _WH_WORD.search(question)
     asks = first.group(1).lower() if first else ""
     if asks in ("who", "whom", "whose"):

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import bisect
+import collections
 import hashlib
 import logging
-from collections.abc import Iterable
+import re
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -56,16 +58,28 @@ class UnreadableDocument(ValueError):
     """A file that cannot be turned into text; the message says why."""
 
 
+# Markdown's heading marks ("# Title", "## Title ##") are markup, not part of the title.
+_HEADING_MARKS = re.compile(r"^#{1,6}\s+|\s+#+$")
+
+
 def find_title(text: str) -> str:
+    """The first non-empty line, without Markdown heading marks."""
     for line in text.splitlines():
         if line.strip():
-            return line.strip()
+            return _HEADING_MARKS.sub("", line.strip()) or line.strip()
     return ""
 
 
-def document_from_text(doc_id: str, text: str, *, source: str = "", page_starts: Iterable[int] = ()) -> Document:
+def document_from_text(
+    doc_id: str, text: str, *, source: str = "", page_starts: Iterable[int] = (), title: str = ""
+) -> Document:
+    """``title``: one the file declares (an HTML page's headline); else the first non-empty line."""
     return Document(
-        id=doc_id, title=find_title(text) or doc_id, text=text, source=source, page_starts=tuple(page_starts)
+        id=doc_id,
+        title=title.strip() or find_title(text) or doc_id,
+        text=text,
+        source=source,
+        page_starts=tuple(page_starts),
     )
 
 
@@ -94,33 +108,46 @@ def read_document(
         text = "\n\n".join(texts)
         document = document_from_text(doc_id, text, source=str(path), page_starts=page_starts)
     else:
-        text = _decode(data)
+        text, title = _decode(data), ""
         if suffix in (".html", ".htm"):
-            text = _html_text(text)
-        document = document_from_text(doc_id, text, source=str(path))
+            text, title = _html_text(text)
+        document = document_from_text(doc_id, text, source=str(path), title=title)
     if not document.text.strip():
         raise UnreadableDocument("no text could be extracted")
     return document
 
 
 def load_directory(
-    folder: Path, *, max_bytes: int = 20_000_000, progress: bool = False, cache: ExtractionCache | None = None
+    folder: Path,
+    *,
+    max_bytes: int = 20_000_000,
+    progress: bool = False,
+    cache: ExtractionCache | None = None,
+    exclude: Iterable[Path] = (),
 ) -> LoadedCorpus:
     """Load every supported file under ``folder``, recursively; unreadable files are skipped and named.
 
     ``progress``: a progress bar, shown once reading has taken more than a second (PDFs are slow).
     ``cache``: PDF texts from earlier reads; afterwards it keeps only those of the files read now.
+    ``exclude``: folders inside ``folder`` that hold no documents (an index kept inside the corpus).
     """
     if not folder.is_dir():
-        raise FileNotFoundError(f"corpus folder not found: {folder}")
+        what = "is a file, not a folder" if folder.exists() else "not found"
+        raise FileNotFoundError(f"corpus folder {what}: {folder}")
     corpus = LoadedCorpus()
+    excluded = [e.resolve() for e in exclude]
     # Hidden files and folders (.git, editor swap files) are not documents.
     paths = sorted(
-        p for p in folder.rglob("*") if p.is_file() and not any(s.startswith(".") for s in p.relative_to(folder).parts)
+        p
+        for p in folder.rglob("*")
+        if p.is_file()
+        and not any(s.startswith(".") for s in p.relative_to(folder).parts)
+        and not any(p.resolve().is_relative_to(e) for e in excluded)
     )
+    ids = document_ids([p.relative_to(folder) for p in paths])
     for path in tqdm(paths, desc="Reading documents", unit="file", disable=not progress, delay=1.0):
         relative = path.relative_to(folder)
-        doc_id = relative.with_suffix("").as_posix()
+        doc_id = ids[relative]
         try:
             corpus.documents.append(read_document(path, doc_id, max_bytes=max_bytes, cache=cache))
         except (UnreadableDocument, OSError) as error:
@@ -129,6 +156,28 @@ def load_directory(
     if cache is not None:
         cache.prune()
     return corpus
+
+
+def document_ids(paths: Sequence[Path]) -> dict[Path, str]:
+    """Each file's id: its path without the extension, or with it where two files would share one.
+
+    "report.pdf" beside "report.md" are two documents, "report.pdf" and "report.md"; a lone
+    "notes.txt" is "notes".
+    """
+    ids = {path: path.with_suffix("").as_posix() for path in paths}
+    while True:
+        owners: dict[str, list[Path]] = collections.defaultdict(list)
+        for path, doc_id in ids.items():
+            owners[doc_id].append(path)
+        clashes = [group for group in owners.values() if len(group) > 1]
+        if not clashes:
+            return ids
+        for group in clashes:
+            # Full paths are unique, so each round settles at least one clash for good.
+            named = [p.as_posix() for p in group]
+            logger.warning("%s share the id %r; each keeps its extension in its id", " and ".join(named), ids[group[0]])
+            for path in group:
+                ids[path] = path.as_posix()
 
 
 def _decode(data: bytes) -> str:
@@ -140,14 +189,21 @@ def _decode(data: bytes) -> str:
         raise UnreadableDocument(f"not valid UTF-8 text ({error.reason} at byte {error.start})") from error
 
 
-def _html_text(markup: str) -> str:
+def _html_text(markup: str) -> tuple[str, str]:
+    """The page's visible text, one block per line, and its title: the first ``<h1>``, else ``<title>``.
+
+    The headline before ``<title>``, which often carries the site's name too; either before the first
+    line of text, which on a real page is a menu ("Home").
+    """
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "html.parser")
+    heading = soup.find("h1") or soup.find("title")
+    title = " ".join(heading.get_text().split()) if heading else ""
     for tag in soup(["script", "style", "noscript", "template", "head"]):
         tag.decompose()
     lines = (line.strip() for line in soup.get_text("\n").splitlines())
-    return "\n\n".join(line for line in lines if line)
+    return "\n\n".join(line for line in lines if line), title
 
 
 def _pdf_pages(data: bytes) -> list[str]:

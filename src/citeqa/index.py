@@ -1,6 +1,6 @@
 """The persisted index: chunk table + FAISS vectors + manifest, updated incrementally and atomically.
 
-Layout of the index folder (``embeddings/`` by default)::
+Layout of an index folder (``embeddings/<corpus folder name>/`` by default)::
 
     manifest.json        the commit point: settings, one content hash per document, file checksums
     gen-<id>/chunks.json the chunk table, row i = vector i

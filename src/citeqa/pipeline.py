@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import collections
 import functools
 import logging
 import re
@@ -84,12 +85,18 @@ class QA:
         settings: Settings | None = None,
         progress: bool = True,
     ) -> QA:
-        """Load ``corpus`` and its index (``embeddings/`` beside it), rebuilding only what changed."""
+        """Load ``corpus`` and its index, rebuilding only what changed.
+
+        ``index_dir``: where the index lives; by default ``embeddings/<name of corpus>/`` beside the
+        corpus, so that two corpora in one folder keep an index each.
+        """
         corpus = Path(corpus)
         settings = settings or Settings()
-        index_dir = Path(index_dir) if index_dir is not None else corpus.parent / "embeddings"
+        index_dir = Path(index_dir) if index_dir is not None else default_index_dir(corpus)
         cache = ExtractionCache(index_dir / PDF_TEXT_DIR)
-        loaded = load_directory(corpus, max_bytes=settings.max_file_bytes, progress=progress, cache=cache)
+        loaded = load_directory(
+            corpus, max_bytes=settings.max_file_bytes, progress=progress, cache=cache, exclude=[index_dir]
+        )
         if not loaded.documents:
             names = ", ".join(s.path for s in loaded.skipped)
             detail = f" (skipped: {names})" if names else ""
@@ -113,6 +120,9 @@ class QA:
         settings = settings or Settings()
         if not documents:
             raise EmptyCorpusError("the corpus has no documents")
+        shared = sorted(doc_id for doc_id, n in collections.Counter(d.id for d in documents).items() if n > 1)
+        if shared:
+            raise ValueError(f"document ids must be unique; more than one document has the id {shared[0]!r}")
         encoder = encoder or make_encoder(settings.model_dir, settings.encoder, settings.encode_batch_size)
         index, build = open_index(documents, encoder, settings, Path(index_dir) if index_dir else None, progress)
         return cls(documents, index, encoder, settings, skipped=skipped, build=build)
@@ -220,16 +230,7 @@ class QA:
     # --- helpers ----------------------------------------------------------------------------
 
     def _clean(self, question: str) -> tuple[str, str]:
-        if not isinstance(question, str):
-            raise QuestionError("the question must be text")
-        question = _CONTROL.sub(" ", question).strip()
-        if not question:
-            raise QuestionError("Please type a question.")
-        limit = self.settings.answer.max_question_chars
-        if len(question) > limit:
-            message = f"Your question was {len(question):,} characters long; only the first {limit:,} were used."
-            return question[:limit], message
-        return question, ""
+        return clean_question(question, self.settings.answer.max_question_chars)
 
     def resolve_history(self, history: Sequence[str | Turn], *, answerer: AnswererName | None = None) -> list[Turn]:
         """Earlier turns given as bare questions are answered first, so pronouns can point at the answers."""
@@ -242,12 +243,34 @@ class QA:
                 earlier = self.ask(item, turns, answerer=answerer)
             except QuestionError:
                 continue
-            turns.append(Turn(item, earlier.text if earlier.answered else None))
+            turns.append(Turn(item, earlier))
         return turns
 
     def _span(self, document_id: str, start: int, end: int) -> Span:
         document = self.documents[document_id]
         return Span.of(document, start, end)
+
+
+def clean_question(question: str, max_chars: int) -> tuple[str, str]:
+    """The question as it will be asked, and a note for the asker when it had to be shortened.
+
+    Raises :class:`QuestionError` for anything that is not a question one can ask.
+    """
+    if not isinstance(question, str):
+        raise QuestionError("the question must be text")
+    question = _CONTROL.sub(" ", question).strip()
+    if not question:
+        raise QuestionError("Please type a question.")
+    if len(question) > max_chars:
+        message = f"Your question was {len(question):,} characters long; only the first {max_chars:,} were used."
+        return question[:max_chars], message
+    return question, ""
+
+
+def default_index_dir(corpus: Path) -> Path:
+    """``embeddings/<corpus folder name>/`` beside the corpus: one index per corpus, never inside it."""
+    folder = corpus.resolve()
+    return folder.parent / "embeddings" / (folder.name or "corpus")
 
 
 def open_index(
