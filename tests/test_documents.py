@@ -118,7 +118,7 @@ def test_an_html_title_is_its_headline_not_its_menu(tmp_path: Path) -> None:
     nav = "<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
     (tmp_path / "h1.html").write_text(
         f"<html><head><title>Festival | Town site</title></head><body>{nav}<h1>The  Lantern\nFestival</h1>"
-        "<p>Held each September.</p></body></html>",
+        "<p>Held each September.</p><footer>© Town council</footer></body></html>",
         encoding="utf-8",
     )
     (tmp_path / "title.html").write_text(
@@ -129,6 +129,11 @@ def test_an_html_title_is_its_headline_not_its_menu(tmp_path: Path) -> None:
     assert by_id["h1"].title == "The Lantern Festival"
     assert by_id["title"].title == "Glassworks history"
     assert "Town site" not in by_id["h1"].text  # the head is not text
+    assert (
+        "About" not in by_id["h1"].text
+        and "council" not in by_id["h1"].text
+        and "Held each September." in by_id["h1"].text
+    )
 
 
 def test_excluded_folders_are_not_read(tmp_path: Path) -> None:

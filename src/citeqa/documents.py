@@ -200,7 +200,8 @@ def _html_text(markup: str) -> tuple[str, str]:
     soup = BeautifulSoup(markup, "html.parser")
     heading = soup.find("h1") or soup.find("title")
     title = " ".join(heading.get_text().split()) if heading else ""
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
+    # Menus and footers repeat on every page of a site and answer nothing about this one.
+    for tag in soup(["script", "style", "noscript", "template", "head", "nav", "footer"]):
         tag.decompose()
     lines = (line.strip() for line in soup.get_text("\n").splitlines())
     return "\n\n".join(line for line in lines if line), title
