@@ -33,5 +33,5 @@ eval: $(BIN)/citeqa
 	$(BIN)/citeqa eval ../shared/benchmarks/covid-qa-dev.json --answerer heuristic --answerer reader
 	$(BIN)/citeqa eval ../shared/benchmarks/squad2-normans.json --answerer heuristic --answerer reader
 
-clean-index:
-	rm -rf embeddings
+clean-index:  # every index; embeddings/README.md stays
+	find embeddings -mindepth 1 -maxdepth 1 ! -name README.md -exec rm -rf {} +
