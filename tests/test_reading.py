@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from citeqa.reading import _complete_name
+from citeqa.reading import _complete_name, _complete_quantity
 
 
 def widened(text: str, part: str) -> str:
@@ -37,3 +37,25 @@ def widened(text: str, part: str) -> str:
 )
 def test_a_span_that_stops_inside_a_name_or_title_is_completed(text: str, span: str, expected: str) -> None:
     assert widened(text, span) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "expected"),
+    [
+        # A bare number takes the unit after it.
+        ("the main mirror is 60 centimetre wide", "60", "60 centimetre"),
+        ("about 40% of the vote", "40", "40%"),
+        ("some 3 million people", "3", "3 million"),
+        ("a 1.5-metre wall", "1.5", "1.5-metre"),
+        ("it ran for 10 miles.", "10", "10 miles"),
+        # Left alone: a year, a count of things, a word that only starts like a unit, a span with words.
+        ("in 1934 the festival", "1934", "1934"),
+        ("7 men and 4 monks", "7", "7"),
+        ("3 games were played", "3", "3"),
+        ("the main mirror is 60 centimetre wide", "mirror is 60", "mirror is 60"),
+    ],
+)
+def test_a_bare_number_is_completed_with_its_unit(text: str, span: str, expected: str) -> None:
+    start = text.index(span)
+    s, e = _complete_quantity(text, start, start + len(span))
+    assert text[s:e] == expected

@@ -38,7 +38,9 @@ class ReaderAnswerer:
         for span in spans:
             passage = passages[span.passage_index].span
             document = documents[passage.document_id]
-            start, end = _complete_name(passage.text, *_trim(passage.text, span.start, span.end))
+            start, end = _complete_quantity(
+                passage.text, *_complete_name(passage.text, *_trim(passage.text, span.start, span.end))
+            )
             if end <= start:
                 continue
             start, end = passage.start + start, passage.start + end
@@ -95,6 +97,29 @@ def _complete_name(text: str, start: int, end: int) -> tuple[int, int]:
             while text[end - 1] in ".," and not initial:  # a name does not end in the sentence's punctuation
                 end -= 1
     return start, end
+
+
+_NUMBER = re.compile(r"[$€£]?\d[\d,.]*")
+_UNITS = (
+    "percent|per cent|%|°[CF]?|degrees?|"
+    "(?:kilo|centi|milli)?(?:metres?|meters?)|km|cm|mm|m|miles?|feet|foot|ft|inch(?:es)?|"
+    "(?:kilo)?grams?|kg|g|tonnes?|tons?|pounds?|lbs?|(?:milli)?(?:litres?|liters?)|ml|gallons?|"
+    "hectares?|acres?|mph|km/h|"
+    "seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|century|"
+    "hundred|thousand|million|billion|trillion"
+)
+_FOLLOWING_UNIT = re.compile(rf"(?:[ \t\u00a0]|-)?(?:{_UNITS})(?![\w])", re.IGNORECASE)
+
+
+def _complete_quantity(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a bare number to its unit: "60" → "60 centimetre", "3" → "3 million", "40" → "40%".
+
+    The reader often stops at the digits; without its unit a quantity misleads.
+    """
+    if not _NUMBER.fullmatch(text, start, end):
+        return start, end
+    unit = _FOLLOWING_UNIT.match(text, end)
+    return (start, unit.end()) if unit else (start, end)
 
 
 def _starts_capitalised(text: str, start: int, end: int) -> bool:
