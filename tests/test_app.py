@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 
 from citeqa import QA
-from citeqa.answers import Answer, Citation, Passage, Span, preview
+from citeqa.answers import Answer, Citation, Passage, Span, passage_preview
 from citeqa.app import _highlight, render_answer
 from citeqa.documents import document_from_text
 
@@ -48,7 +48,7 @@ def test_abstention_renders_plainly(qa: QA) -> None:
     assert "The documents don" in rendered and "Nearest passages" in rendered
     # Excerpts, one line each: a passage that opens a quotation is not given a second opening mark.
     for passage in answer.passages[:3]:
-        assert f"{html.escape(passage.span.title)}: {html.escape(preview(passage.span.text, 200))}</li>" in rendered
+        assert f"{html.escape(passage.span.title)}: {html.escape(passage_preview(passage.span, 200))}</li>" in rendered
     assert "““" not in rendered
 
 

@@ -214,5 +214,5 @@ def test_nearest_passages_are_printed_one_per_line(capsys: pytest.CaptureFixture
     assert lines == [
         NO_ANSWER,
         "Nearest passages:",
-        "  - A Title: A Title • Published • By Tech. Sgt. Nick Wilson BASE, Japan -- The talks began.",
+        "  - A Title: • Published • By Tech. Sgt. Nick Wilson BASE, Japan -- The talks began.",
     ]

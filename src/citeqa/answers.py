@@ -115,3 +115,12 @@ def preview(text: str, limit: int) -> str:
         return flat
     cut = flat.rfind(" ", 0, limit + 1)
     return flat[: cut if cut > limit // 2 else limit].rstrip(" ,;:") + "…"
+
+
+def passage_preview(span: Span, limit: int) -> str:
+    """:func:`preview` of a passage shown after its document's title: a first passage's own copy of
+    the title is left out, so it is not read twice."""
+    text = span.text.lstrip()
+    if span.title and text.startswith(span.title) and text[len(span.title) :].strip():
+        text = text[len(span.title) :]
+    return preview(text, limit)

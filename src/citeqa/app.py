@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from citeqa.answers import Answer, Citation, Passage, Span, preview, quoted
+from citeqa.answers import Answer, Citation, Passage, Span, passage_preview, quoted
 from citeqa.conversation import Turn
 from citeqa.documents import SUPPORTED_SUFFIXES, Document, UnreadableDocument, read_document
 from citeqa.pipeline import QA, QuestionError
@@ -86,7 +86,7 @@ def render_answer(answer: Answer) -> str:
     notice = f"<p><em>{html.escape(answer.message)}</em></p>\n\n" if answer.message else ""
     if not answer.answered:
         nearest = "".join(
-            f"<li>{html.escape(p.span.title)}: {html.escape(preview(p.span.text, 200))}</li>"
+            f"<li>{html.escape(p.span.title)}: {html.escape(passage_preview(p.span, 200))}</li>"
             for p in answer.passages[:3]
         )
         return f"{notice}<strong>{html.escape(answer.text)}</strong><p>Nearest passages:</p><ul>{nearest}</ul>"

@@ -11,7 +11,7 @@ from typing import Annotated, cast, get_args
 
 import typer
 
-from citeqa.answers import Answer, preview, quoted
+from citeqa.answers import Answer, passage_preview, quoted
 from citeqa.config import AnswererName, EncoderName, Settings
 from citeqa.conversation import Turn
 from citeqa.documents import load_directory
@@ -175,7 +175,7 @@ def _print_answer(answer: Answer) -> None:
     if not answer.answered:
         typer.echo("Nearest passages:")
         for passage in answer.passages[:3]:
-            typer.echo(f"  - {passage.span.title}: {preview(passage.span.text, 160)}")
+            typer.echo(f"  - {passage.span.title}: {passage_preview(passage.span, 160)}")
 
 
 @app.command()
