@@ -192,8 +192,8 @@ def _decode(data: bytes) -> str:
 def _html_text(markup: str) -> tuple[str, str]:
     """The page's visible text, one block per line, and its title: the first ``<h1>``, else ``<title>``.
 
-    The headline before ``<title>``, which often carries the site's name too; either before the first
-    line of text, which on a real page is a menu ("Home").
+    The headline is preferred to ``<title>``, which often carries the site's name too; either is
+    better than the first line of text, on a real page often a menu ("Home").
     """
     from bs4 import BeautifulSoup
 
