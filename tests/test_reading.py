@@ -48,6 +48,7 @@ def test_a_span_that_stops_inside_a_name_or_title_is_completed(text: str, span: 
         ("some 3 million people", "3", "3 million"),
         ("a 1.5-metre wall", "1.5", "1.5-metre"),
         ("it ran for 10 miles.", "10", "10 miles"),
+        ("at 80 km/h on the road", "80", "80 km/h"),
         # Left alone: a year, a count of things, a word that only starts like a unit, a span with words.
         ("in 1934 the festival", "1934", "1934"),
         ("7 men and 4 monks", "7", "7"),

@@ -102,9 +102,9 @@ def _complete_name(text: str, start: int, end: int) -> tuple[int, int]:
 _NUMBER = re.compile(r"[$€£]?\d[\d,.]*")
 _UNITS = (
     "percent|per cent|%|°[CF]?|degrees?|"
-    "(?:kilo|centi|milli)?(?:metres?|meters?)|km|cm|mm|m|miles?|feet|foot|ft|inch(?:es)?|"
+    "(?:kilo|centi|milli)?(?:metres?|meters?)|km/h|km|cm|mm|m|miles?|feet|foot|ft|inch(?:es)?|"
     "(?:kilo)?grams?|kg|g|tonnes?|tons?|pounds?|lbs?|(?:milli)?(?:litres?|liters?)|ml|gallons?|"
-    "hectares?|acres?|mph|km/h|"
+    "hectares?|acres?|mph|"
     "seconds?|minutes?|hours?|days?|weeks?|months?|years?|decades?|centuries|century|"
     "hundred|thousand|million|billion|trillion"
 )
