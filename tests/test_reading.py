@@ -1,13 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 
 from citeqa.reading import _complete_name, _complete_quantity
 
 
-def widened(text: str, part: str) -> str:
+def widened(text: str, part: str, complete: Callable[[str, int, int], tuple[int, int]] = _complete_name) -> str:
     start = text.index(part)
-    s, e = _complete_name(text, start, start + len(part))
+    s, e = complete(text, start, start + len(part))
     return text[s:e]
 
 
@@ -57,6 +59,4 @@ def test_a_span_that_stops_inside_a_name_or_title_is_completed(text: str, span: 
     ],
 )
 def test_a_bare_number_is_completed_with_its_unit(text: str, span: str, expected: str) -> None:
-    start = text.index(span)
-    s, e = _complete_quantity(text, start, start + len(span))
-    assert text[s:e] == expected
+    assert widened(text, span, _complete_quantity) == expected
