@@ -42,17 +42,40 @@ def test_binary_undecodable_and_unknown_files_are_skipped_and_named(
 ) -> None:
     (tmp_path / "good.txt").write_text("Good\n\nText.", encoding="utf-8")
     (tmp_path / "binary.txt").write_bytes(b"\x00\x01\x02\x03binary")
-    (tmp_path / "latin1.txt").write_bytes("caf\xe9".encode("latin-1"))
+    # 0x81 and 0x8D are text in neither UTF-8 nor Windows-1252.
+    (tmp_path / "undecodable.txt").write_bytes(b"Report\n\n\x81\x8d\x90 data")
     (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n")
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
     with caplog.at_level(logging.WARNING):
         corpus = load_directory(tmp_path)
     assert [d.id for d in corpus.documents] == ["good"]
     skipped = {s.path: s.reason for s in corpus.skipped}
-    assert set(skipped) == {"binary.txt", "latin1.txt", "image.png", "broken.pdf"}
-    assert "binary" in skipped["binary.txt"] and "UTF-8" in skipped["latin1.txt"]
+    assert set(skipped) == {"binary.txt", "undecodable.txt", "image.png", "broken.pdf"}
+    assert "binary" in skipped["binary.txt"] and "Windows-1252" in skipped["undecodable.txt"]
     for name in skipped:
         assert name in caplog.text
+
+
+def test_text_that_is_not_utf8_is_read_in_the_encoding_it_has(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    (tmp_path / "latin1.txt").write_bytes("Le café\n\nIl est fermé le lundi.".encode("latin-1"))
+    (tmp_path / "cp1252.txt").write_bytes("Memo\n\nHe said “no” – it’s over.".encode("cp1252"))
+    (tmp_path / "notepad.txt").write_bytes("Größe\n\nUTF-16 with its byte-order mark.".encode("utf-16"))
+    (tmp_path / "page.html").write_bytes(
+        '<html><head><meta charset="iso-8859-15"><title>Prix</title></head><body><p>Dix €.</p></body></html>'.encode(
+            "iso-8859-15"
+        )
+    )
+    with caplog.at_level(logging.WARNING):
+        corpus = load_directory(tmp_path)
+    texts = {d.id: d.text for d in corpus.documents}
+    assert not corpus.skipped
+    assert texts["latin1"] == "Le café\n\nIl est fermé le lundi."
+    assert texts["cp1252"] == "Memo\n\nHe said “no” – it’s over."
+    assert texts["notepad"] == "Größe\n\nUTF-16 with its byte-order mark."
+    assert "Dix €." in texts["page"]
+    # Only the files whose encoding was assumed, not declared, are named.
+    assert "latin1.txt" in caplog.text and "cp1252.txt" in caplog.text
+    assert "notepad.txt" not in caplog.text and "page.html" not in caplog.text
 
 
 def test_missing_folder_is_a_clear_error(tmp_path: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import bisect
+import codecs
 import collections
 import hashlib
 import logging
@@ -108,8 +109,12 @@ def read_document(
         text = "\n\n".join(texts)
         document = document_from_text(doc_id, text, source=str(path), page_starts=page_starts)
     else:
-        text, title = _decode(data), ""
-        if suffix in (".html", ".htm"):
+        is_html = suffix in (".html", ".htm")
+        text, encoding = _decode(data, is_html=is_html)
+        if encoding == _LEGACY_ENCODING:
+            logger.warning("%s is not UTF-8; read as %s (save it as UTF-8 if its accents look wrong)", path, encoding)
+        title = ""
+        if is_html:
             text, title = _html_text(text)
         document = document_from_text(doc_id, text, source=str(path), title=title)
     if not document.text.strip():
@@ -180,13 +185,52 @@ def document_ids(paths: Sequence[Path]) -> dict[Path, str]:
                 ids[path] = path.as_posix()
 
 
-def _decode(data: bytes) -> str:
+# The name the fallback is reported under; a charset a page declares is reported by its codec name.
+_LEGACY_ENCODING = "Windows-1252"
+_BYTE_ORDER_MARKS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _decode(data: bytes, *, is_html: bool = False) -> tuple[str, str]:
+    """The file's text and the encoding it was read with.
+
+    UTF-8 first; a byte-order mark (Notepad's "Unicode" is UTF-16) or a web page's declared charset
+    wins over that. Anything else is read as Windows-1252, the legacy encoding of Western text:
+    the models read English, and guessing among all legacy encodings goes wrong on short files
+    (detectors call a cp1252 "it’s" Central European). Bytes that are not text in Windows-1252
+    either are no text at all.
+    """
+    for mark, encoding in _BYTE_ORDER_MARKS:
+        if data.startswith(mark):
+            try:
+                return data.decode(encoding), encoding
+            except UnicodeDecodeError as error:
+                raise UnreadableDocument(f"not valid {encoding.upper()} text ({error.reason})") from error
     if b"\x00" in data[:8192]:
         raise UnreadableDocument("binary file (contains NUL bytes)")
+    if is_html:
+        from bs4.dammit import EncodingDetector
+
+        declared = EncodingDetector.find_declared_encoding(data, is_html=True)
+        if declared:
+            try:
+                return data.decode(declared), codecs.lookup(declared).name
+            except (LookupError, UnicodeDecodeError):
+                pass  # a wrong declaration is common; fall back to what the bytes say
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise UnreadableDocument(f"not valid UTF-8 text ({error.reason} at byte {error.start})") from error
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError as utf8_error:
+        try:
+            return data.decode("cp1252"), _LEGACY_ENCODING
+        except UnicodeDecodeError:
+            raise UnreadableDocument(
+                f"not text: neither UTF-8 ({utf8_error.reason} at byte {utf8_error.start}) nor Windows-1252"
+            ) from utf8_error
 
 
 def _html_text(markup: str) -> tuple[str, str]:
