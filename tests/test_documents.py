@@ -33,6 +33,31 @@ def test_reads_every_supported_format_recursively(tmp_path: Path) -> None:
     assert corpus.skipped == []
 
 
+def test_word_files_keep_paragraphs_and_tables_in_reading_order(tmp_path: Path) -> None:
+    import docx
+
+    word = docx.Document()
+    word.add_paragraph("Quarterly launch review", style="Title")
+    word.add_paragraph("The first launch slipped to\u00a0March.")
+    table = word.add_table(rows=2, cols=2)
+    for row, cells in zip(table.rows, [("Vehicle", "Site"), ("Falcon 9", "Vandenberg")], strict=True):
+        for cell, value in zip(row.cells, cells, strict=True):
+            cell.text = value
+    word.add_paragraph("   ")
+    word.add_paragraph("After the table.")
+    word.save(str(tmp_path / "review.docx"))
+    (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+
+    corpus = load_directory(tmp_path)
+    (document,) = corpus.documents
+    assert document.id == "review" and document.title == "Quarterly launch review"
+    assert document.text == (
+        "Quarterly launch review\n\nThe first launch slipped to\u00a0March.\n\n"
+        "Vehicle | Site\n\nFalcon 9 | Vandenberg\n\nAfter the table."
+    )
+    assert [(s.path, "Word" in s.reason) for s in corpus.skipped] == [("broken.docx", True)]
+
+
 def test_repeated_title_line_is_one_title() -> None:
     assert find_title("\n\nSame Title\n\nSame Title\n\nBody.") == "Same Title"
 

@@ -236,7 +236,7 @@ def build_app(qa: QA) -> Any:
                 with gr.Accordion("Documents", open=False):
                     corpus = gr.HTML(render_corpus(qa))
                     files = gr.File(
-                        label="Add documents (.txt, .md, .html, .pdf) to this session",
+                        label="Add documents (.txt, .md, .html, .pdf, .docx) to this session",
                         file_count="multiple",
                         file_types=list(SUPPORTED_SUFFIXES),
                         type="filepath",

@@ -19,7 +19,7 @@ from citeqa.pipeline import QA, EmptyCorpusError, QuestionError, clean_question,
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited, extractive answers from your documents.")
 
-Corpus = Annotated[Path, typer.Option("--corpus", "-c", help="Folder of .txt/.md/.html/.pdf documents.")]
+Corpus = Annotated[Path, typer.Option("--corpus", "-c", help="Folder of .txt/.md/.html/.pdf/.docx documents.")]
 IndexDir = Annotated[
     Path | None,
     typer.Option("--index-dir", help="Where the index lives (default: embeddings/<corpus folder name>/ beside it)."),

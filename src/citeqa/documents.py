@@ -18,7 +18,7 @@ from citeqa.extraction_cache import ExtractionCache
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
 
 
 @dataclass(frozen=True)
@@ -108,6 +108,9 @@ def read_document(
             offset += len(page_text) + 2
         text = "\n\n".join(texts)
         document = document_from_text(doc_id, text, source=str(path), page_starts=page_starts)
+    elif suffix == ".docx":
+        text, title = _docx_text(data)
+        document = document_from_text(doc_id, text, source=str(path), title=title)
     else:
         is_html = suffix in (".html", ".htm")
         text, encoding = _decode(data, is_html=is_html)
@@ -249,6 +252,40 @@ def _html_text(markup: str) -> tuple[str, str]:
         tag.decompose()
     lines = (line.strip() for line in soup.get_text("\n").splitlines())
     return "\n\n".join(line for line in lines if line), title
+
+
+def _docx_text(data: bytes) -> tuple[str, str]:
+    """A Word file's paragraphs and tables in reading order, one block per line, and its title.
+
+    The title is the paragraph styled "Title", if any: Word's document properties often hold a
+    template's name instead. A table row is one line, its cells joined by " | ".
+    """
+    import io
+    import zipfile
+
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+    from docx.table import Table
+
+    try:
+        word = docx.Document(io.BytesIO(data))
+    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
+        raise UnreadableDocument(f"unreadable Word file ({error})") from error
+    blocks: list[str] = []
+    title = ""
+    for item in word.iter_inner_content():
+        if isinstance(item, Table):
+            for row in item.rows:
+                cells = [" ".join(cell.text.split()) for cell in row.cells]
+                # Merged cells repeat in every column they span; one copy is enough.
+                unique = [c for i, c in enumerate(cells) if c and (i == 0 or c != cells[i - 1])]
+                if unique:
+                    blocks.append(" | ".join(unique))
+        elif item.text.strip():
+            blocks.append(item.text.strip())
+            if not title and item.style is not None and item.style.name == "Title":
+                title = item.text.strip()
+    return "\n\n".join(blocks), title
 
 
 def _pdf_pages(data: bytes) -> list[str]:

@@ -62,7 +62,7 @@ class QA:
         build: BuildStats | None = None,
     ) -> None:
         if not documents:
-            raise EmptyCorpusError("the corpus has no readable documents (.txt, .md, .html, .pdf)")
+            raise EmptyCorpusError("the corpus has no readable documents (.txt, .md, .html, .pdf, .docx)")
         self.settings = settings
         self.documents = {d.id: d for d in documents}
         self.index = index
