@@ -1,11 +1,13 @@
 from __future__ import annotations
 
 import logging
+import random
+import zipfile
 from pathlib import Path
 
 import pytest
 
-from citeqa.documents import document_ids, find_title, load_directory
+from citeqa.documents import UnreadableDocument, _pdf_pages, document_ids, find_title, load_directory
 from tests.pdf_fixture import make_pdf
 
 
@@ -47,6 +49,10 @@ def test_word_files_keep_paragraphs_and_tables_in_reading_order(tmp_path: Path) 
     word.add_paragraph("After the table.")
     word.save(str(tmp_path / "review.docx"))
     (tmp_path / "broken.docx").write_bytes(b"PK\x03\x04 not really a zip")
+    with zipfile.ZipFile(tmp_path / "review.docx") as good, zipfile.ZipFile(tmp_path / "cut.docx", "w") as cut:
+        for item in good.infolist():
+            data = good.read(item.filename)
+            cut.writestr(item, data[: len(data) // 2] if item.filename == "word/document.xml" else data)
 
     corpus = load_directory(tmp_path)
     (document,) = corpus.documents
@@ -55,7 +61,23 @@ def test_word_files_keep_paragraphs_and_tables_in_reading_order(tmp_path: Path) 
         "Quarterly launch review\n\nThe first launch slipped to\u00a0March.\n\n"
         "Vehicle | Site\n\nFalcon 9 | Vandenberg\n\nAfter the table."
     )
-    assert [(s.path, "Word" in s.reason) for s in corpus.skipped] == [("broken.docx", True)]
+    assert [(s.path, "Word" in s.reason) for s in corpus.skipped] == [("broken.docx", True), ("cut.docx", True)]
+
+
+def test_a_damaged_pdf_is_read_or_refused_never_raises_anything_else() -> None:
+    pdf = make_pdf(["First page words here.", "Second page words."])
+    rng = random.Random(0)
+    for _ in range(400):
+        damaged = bytearray(pdf)
+        for _ in range(rng.randint(1, 8)):
+            damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        if rng.random() < 0.3:
+            damaged = damaged[: rng.randrange(len(damaged))]
+        try:
+            pages = _pdf_pages(bytes(damaged))
+        except UnreadableDocument:
+            continue
+        assert all(isinstance(page, str) for page in pages)
 
 
 def test_repeated_title_line_is_one_title() -> None:

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from tqdm.auto import tqdm
 
@@ -261,16 +262,20 @@ def _docx_text(data: bytes) -> tuple[str, str]:
     template's name instead. A table row is one line, its cells joined by " | ".
     """
     import io
-    import zipfile
 
     import docx
-    from docx.opc.exceptions import PackageNotFoundError
-    from docx.table import Table
 
     try:
-        word = docx.Document(io.BytesIO(data))
-    except (PackageNotFoundError, zipfile.BadZipFile, KeyError, ValueError) as error:
-        raise UnreadableDocument(f"unreadable Word file ({error})") from error
+        return _word_blocks(docx.Document(io.BytesIO(data)))
+    # A damaged file can fail anywhere in the zip, XML or python-docx layers, each with its own
+    # exception type; whichever it is, this file is unreadable and the rest of the corpus is not.
+    except Exception as error:
+        raise UnreadableDocument(f"unreadable Word file ({type(error).__name__}: {error})") from error
+
+
+def _word_blocks(word: Any) -> tuple[str, str]:
+    from docx.table import Table
+
     blocks: list[str] = []
     title = ""
     for item in word.iter_inner_content():
@@ -292,15 +297,16 @@ def _pdf_pages(data: bytes) -> list[str]:
     import io
 
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
 
     try:
         reader = PdfReader(io.BytesIO(data))
         # pypdf may hand back lone surrogates from a broken font map; UTF-8 (hashing, the cache, the
         # browser) cannot hold them, so they become U+FFFD like any other undecodable text.
         return [_valid_unicode(page.extract_text() or "") for page in reader.pages]
-    except (PdfReadError, ValueError, KeyError) as error:
-        raise UnreadableDocument(f"unreadable PDF ({error})") from error
+    # pypdf reports damage with many exception types (PdfReadError, LimitReachedError, ValueError,
+    # KeyError…); whichever it is, this file is unreadable and the rest of the corpus is not.
+    except Exception as error:
+        raise UnreadableDocument(f"unreadable PDF ({type(error).__name__}: {error})") from error
 
 
 def _valid_unicode(text: str) -> str:
