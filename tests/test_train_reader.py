@@ -56,6 +56,26 @@ def test_tiny_training_run_produces_loadable_reader(tmp_path: Path) -> None:
         assert isinstance(s.margin, float)
 
 
+@pytest.mark.skipif(not DATA.is_file(), reason=f"training data absent: {DATA}")
+def test_all_answers_trains_with_the_loss_that_knows_every_gold_span(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Until the tenth session the flag built the alternative spans and then trained with the
+    # model's built-in loss, which sees only the first: the flag changed nothing.
+    import citeqa.train_reader as train_reader
+
+    calls: list[int] = []
+
+    def recording_loss(start_logits: Any, end_logits: Any, batch: list[Any]) -> Any:
+        calls.append(len(batch))
+        return window_loss(start_logits, end_logits, batch)
+
+    monkeypatch.setattr(train_reader, "window_loss", recording_loss)
+    args = ["--data", str(DATA), "--out", str(tmp_path / "r"), "--limit-questions", "40", "--max-steps", "2"]
+    assert main([*args, "--all-answers"]) == 0
+    assert len(calls) == 2
+
+
 def test_threshold_maximises_overall_f1() -> None:
     items = [
         QAItem("1", "t", "q", "c", (("Paris", 0),), False),

@@ -742,12 +742,15 @@ def main(argv: list[str] | None = None) -> int:
             if step >= plan["total"]:
                 break
             inputs = collate(batch)
-            if grouped:
+            # The model's own loss knows one gold span per window; other annotators' spans
+            # (--all-answers) and distractors need ours.
+            if grouped or args.all_answers:
                 out = model(**{k: v for k, v in inputs.items() if not k.endswith("_positions")})
                 loss = window_loss(out.start_logits, out.end_logits, batch)
-                loss = loss + args.shared_weight * shared_normalisation_loss(
-                    out.start_logits, out.end_logits, batch, inputs
-                )
+                if grouped:
+                    loss = loss + args.shared_weight * shared_normalisation_loss(
+                        out.start_logits, out.end_logits, batch, inputs
+                    )
             else:
                 out = model(**inputs)
                 loss = out.loss
