@@ -10,7 +10,7 @@ from urllib.parse import quote
 
 from citeqa.answers import Answer, Citation, Passage, Span, passage_preview, quoted
 from citeqa.conversation import Turn
-from citeqa.documents import SUPPORTED_SUFFIXES, Document, UnreadableDocument, read_document
+from citeqa.documents import READABLE_TYPES, SUPPORTED_SUFFIXES, Document, UnreadableDocument, read_document
 from citeqa.pipeline import QA, QuestionError
 
 EXAMPLES = [
@@ -236,7 +236,7 @@ def build_app(qa: QA) -> Any:
                 with gr.Accordion("Documents", open=False):
                     corpus = gr.HTML(render_corpus(qa))
                     files = gr.File(
-                        label="Add documents (.txt, .md, .html, .pdf, .docx) to this session",
+                        label=f"Add documents ({READABLE_TYPES}) to this session",
                         file_count="multiple",
                         file_types=list(SUPPORTED_SUFFIXES),
                         type="filepath",

@@ -14,12 +14,12 @@ import typer
 from citeqa.answers import Answer, passage_preview, quoted
 from citeqa.config import AnswererName, EncoderName, Settings
 from citeqa.conversation import Turn
-from citeqa.documents import load_directory
+from citeqa.documents import READABLE_TYPES, load_directory
 from citeqa.pipeline import QA, EmptyCorpusError, QuestionError, clean_question, default_index_dir
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited, extractive answers from your documents.")
 
-Corpus = Annotated[Path, typer.Option("--corpus", "-c", help="Folder of .txt/.md/.html/.pdf/.docx documents.")]
+Corpus = Annotated[Path, typer.Option("--corpus", "-c", help=f"Folder of documents ({READABLE_TYPES}).")]
 IndexDir = Annotated[
     Path | None,
     typer.Option("--index-dir", help="Where the index lives (default: embeddings/<corpus folder name>/ beside it)."),

@@ -20,6 +20,8 @@ from citeqa.extraction_cache import ExtractionCache
 logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
+# For messages and labels: the kinds of file, without .htm beside .html.
+READABLE_TYPES = ", ".join(s for s in SUPPORTED_SUFFIXES if s != ".htm")
 
 
 @dataclass(frozen=True)

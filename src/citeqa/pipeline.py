@@ -18,7 +18,7 @@ from citeqa.bylines import HeaderAnswerer
 from citeqa.chunking import Chunker, index_text
 from citeqa.config import AnswererName, Settings
 from citeqa.conversation import Turn, retrieval_query, standalone_question
-from citeqa.documents import Document, SkippedFile, load_directory
+from citeqa.documents import READABLE_TYPES, Document, SkippedFile, load_directory
 from citeqa.embedding import TextEncoder, make_encoder
 from citeqa.extraction_cache import ExtractionCache
 from citeqa.grounding import missing_names
@@ -62,7 +62,7 @@ class QA:
         build: BuildStats | None = None,
     ) -> None:
         if not documents:
-            raise EmptyCorpusError("the corpus has no readable documents (.txt, .md, .html, .pdf, .docx)")
+            raise EmptyCorpusError(f"the corpus has no readable documents ({READABLE_TYPES})")
         self.settings = settings
         self.documents = {d.id: d for d in documents}
         self.index = index
