@@ -94,10 +94,16 @@ def test_uploads_are_per_session_and_refusals_name_the_file(chat_url: str, tmp_p
     good.write_text("Moon base report\n\nThe lunar outpost Artemis Station was completed by Helios Corp.", "utf-8")
     bad = tmp_path / "blob.txt"
     bad.write_bytes(b"\x00\x01binary")
+    legacy = tmp_path / "menu.txt"
+    legacy.write_bytes("Café menu\n\nThe chef trained in Lyon.".encode("cp1252"))
     alice, bob = Client(chat_url, verbose=False), Client(chat_url, verbose=False)
-    corpus, status, _ = alice.predict([handle_file(str(good)), handle_file(str(bad))], api_name="/upload")
-    assert "Moon base report" in corpus and "Indexed" in status
+    files = [handle_file(str(good)), handle_file(str(bad)), handle_file(str(legacy))]
+    corpus, status, _ = alice.predict(files, api_name="/upload")
+    assert "Moon base report" in corpus and "Café menu" in corpus and "Indexed" in status
     assert "blob.txt" in status and "binary" in status
+    # The guessed encoding is said where the user can see it, and only for the file it was guessed for.
+    assert "Café menu is not UTF-8" in status and "Windows-1252" in status
+    assert "Moon base report is not" not in status
     chat, passages, _ = alice.predict("Which company completed the lunar outpost?", [], api_name="/ask")
     assert "Helios" in str(chat[-1]["content"])
     chat, passages, _ = bob.predict("Which company completed the lunar outpost?", [], api_name="/ask")

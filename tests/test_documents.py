@@ -120,6 +120,9 @@ def test_text_that_is_not_utf8_is_read_in_the_encoding_it_has(tmp_path: Path, ca
     assert texts["cp1252"] == "Memo\n\nHe said “no” – it’s over."
     assert texts["notepad"] == "Größe\n\nUTF-16 with its byte-order mark."
     assert "Dix €." in texts["page"]
+    encodings = {d.id: d.encoding for d in corpus.documents}
+    assert encodings == {"latin1": "Windows-1252", "cp1252": "Windows-1252", "notepad": "utf-16", "page": "iso8859-15"}
+    assert [d.id for d in corpus.documents if d.encoding_guessed] == ["cp1252", "latin1"]
     # Only the files whose encoding was assumed, not declared, are named.
     assert "latin1.txt" in caplog.text and "cp1252.txt" in caplog.text
     assert "notepad.txt" not in caplog.text and "page.html" not in caplog.text

@@ -204,8 +204,16 @@ def build_app(qa: QA) -> Any:
             progress(0.4, desc=f"Indexing {len(documents)} document(s)…")
             current = current.with_documents(documents)
         added = ", ".join(html.escape(d.title) for d in documents)
-        status = (f"Indexed: {added}. Ask away." if documents else "") + "".join(
-            f"<br>Refused {html.escape(p)}" for p in problems
+        guessed = [
+            f"<br>{html.escape(d.title)} is not UTF-8 and declares no encoding: read as {d.encoding}."
+            " If its accents look wrong, save it as UTF-8 and upload it again."
+            for d in documents
+            if d.encoding_guessed
+        ]
+        status = (
+            (f"Indexed: {added}. Ask away." if documents else "")
+            + "".join(guessed)
+            + "".join(f"<br>Refused {html.escape(p)}" for p in problems)
         )
         return current, render_corpus(current), status, None
 

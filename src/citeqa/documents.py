@@ -34,6 +34,13 @@ class Document:
     source: str = ""
     # Character offset where each PDF page starts; empty for formats without pages.
     page_starts: tuple[int, ...] = ()
+    # The text encoding the file was read with; empty for formats that carry their own (PDF, Word).
+    encoding: str = ""
+
+    @property
+    def encoding_guessed(self) -> bool:
+        """True when the file declared no encoding and was not UTF-8, so its accents may be wrong."""
+        return self.encoding == LEGACY_ENCODING
 
     @property
     def content_hash(self) -> str:
@@ -75,7 +82,13 @@ def find_title(text: str) -> str:
 
 
 def document_from_text(
-    doc_id: str, text: str, *, source: str = "", page_starts: Iterable[int] = (), title: str = ""
+    doc_id: str,
+    text: str,
+    *,
+    source: str = "",
+    page_starts: Iterable[int] = (),
+    title: str = "",
+    encoding: str = "",
 ) -> Document:
     """``title``: one the file declares (an HTML page's headline); else the first non-empty line."""
     return Document(
@@ -84,6 +97,7 @@ def document_from_text(
         text=text,
         source=source,
         page_starts=tuple(page_starts),
+        encoding=encoding,
     )
 
 
@@ -117,12 +131,12 @@ def read_document(
     else:
         is_html = suffix in (".html", ".htm")
         text, encoding = _decode(data, is_html=is_html)
-        if encoding == _LEGACY_ENCODING:
+        if encoding == LEGACY_ENCODING:
             logger.warning("%s is not UTF-8; read as %s (save it as UTF-8 if its accents look wrong)", path, encoding)
         title = ""
         if is_html:
             text, title = _html_text(text)
-        document = document_from_text(doc_id, text, source=str(path), title=title)
+        document = document_from_text(doc_id, text, source=str(path), title=title, encoding=encoding)
     if not document.text.strip():
         raise UnreadableDocument("no text could be extracted")
     return document
@@ -192,7 +206,7 @@ def document_ids(paths: Sequence[Path]) -> dict[Path, str]:
 
 
 # The name the fallback is reported under; a charset a page declares is reported by its codec name.
-_LEGACY_ENCODING = "Windows-1252"
+LEGACY_ENCODING = "Windows-1252"
 _BYTE_ORDER_MARKS = (
     (codecs.BOM_UTF32_LE, "utf-32"),
     (codecs.BOM_UTF32_BE, "utf-32"),
@@ -232,7 +246,7 @@ def _decode(data: bytes, *, is_html: bool = False) -> tuple[str, str]:
         return data.decode("utf-8"), "utf-8"
     except UnicodeDecodeError as utf8_error:
         try:
-            return data.decode("cp1252"), _LEGACY_ENCODING
+            return data.decode("cp1252"), LEGACY_ENCODING
         except UnicodeDecodeError:
             raise UnreadableDocument(
                 f"not text: neither UTF-8 ({utf8_error.reason} at byte {utf8_error.start}) nor Windows-1252"
