@@ -149,7 +149,6 @@ class ExtractiveReader:
         max_answer_tokens: int = 30,
         doc_stride: int = 64,
         batch_size: int = 16,
-        quantize: bool = False,
         num_threads: int | None = None,
     ) -> None:
         env_dir = os.environ.get("CITEQA_READER_DIR")
@@ -158,7 +157,6 @@ class ExtractiveReader:
         self.max_answer_tokens = max_answer_tokens
         self.doc_stride = doc_stride
         self.batch_size = batch_size
-        self.quantize = quantize
         self.num_threads = num_threads
         self._loaded: _Loaded | None = None
         self._lock = threading.Lock()
@@ -232,8 +230,6 @@ class ExtractiveReader:
                 f"unexpected {sorted(result.unexpected_keys)}"
             )
         model = model.float().eval()
-        if self.quantize:
-            model = torch.ao.quantization.quantize_dynamic(model, {torch.nn.Linear}, dtype=torch.qint8)
         return _Loaded(model=model, tokenizer=tokenizer, threshold=float(meta["no_answer_threshold"]))
 
     # -- inference ---------------------------------------------------------------------------
