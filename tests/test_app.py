@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import html
 
 from citeqa import QA
@@ -71,6 +72,18 @@ def test_a_span_answer_is_shown_inside_its_sentence() -> None:
     rendered = render_answer(_answer(start, start + len("Mount Fuji")))
     assert "The answer is <mark>Mount Fuji</mark> in Japan." in rendered
     assert "First sentence" not in rendered
+
+
+def test_other_candidates_are_offered_as_alternatives_not_as_support() -> None:
+    start = _TEXT.index("Mount")
+    single = _answer(start, start + len("Mount Fuji"))
+    assert "Other possible answers" not in render_answer(single)
+    best = single.citations[0]
+    other = Citation(answer=Span.of(document_from_text("d", _TEXT), 0, 7), sentence=best.sentence, score=0.85)
+    rendered = render_answer(dataclasses.replace(single, citations=(best, other)))
+    alternatives = rendered.split("Other possible answers:")[1]
+    assert "“A Title”" in alternatives and "score 0.85" in alternatives
+    assert "score 0.90" in rendered.split("Other possible answers:")[0]
 
 
 def test_a_sentence_answer_is_shown_inside_its_passage() -> None:

@@ -93,13 +93,16 @@ def render_answer(answer: Answer) -> str:
     best = answer.citations[0]
     context = _context(answer, best)
     quote = _highlight(context.text, best.start - context.start, best.end - context.start)
-    sources = "".join(
-        f"<li>{_citation_link(c)} — {_location(c)} · score {c.score:.2f}"
-        f"{'' if i == 0 else ' · ' + html.escape(quoted(c.quote))}</li>"
-        for i, c in enumerate(answer.citations)
+    source = f"<p>{_citation_link(best)} — {_location(best)} · score {best.score:.2f}</p>"
+    # Other spans that cleared the bar are offered as alternatives, not as more support for this answer.
+    others = "".join(
+        f"<li>{html.escape(quoted(c.quote))} — {_citation_link(c)}, {_location(c)} · score {c.score:.2f}</li>"
+        for c in answer.citations[1:]
     )
+    alternatives = f"<p class='citeqa-meta'>Other possible answers:</p><ul>{others}</ul>" if others else ""
     return (
-        f"{notice}<p><strong>{html.escape(answer.text)}</strong></p><blockquote>{quote}</blockquote><ol>{sources}</ol>"
+        f"{notice}<p><strong>{html.escape(answer.text)}</strong></p><blockquote>{quote}</blockquote>"
+        f"{source}{alternatives}"
     )
 
 
