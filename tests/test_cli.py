@@ -216,3 +216,15 @@ def test_nearest_passages_are_printed_one_per_line(capsys: pytest.CaptureFixture
         "Nearest passages:",
         "  - A Title: • Published • By Tech. Sgt. Nick Wilson BASE, Japan -- The talks began.",
     ]
+
+
+def test_other_candidates_are_labelled_as_alternatives(capsys: pytest.CaptureFixture[str]) -> None:
+    document = document_from_text("d", "A Title\n\nThe answer is Mount Fuji in Japan.")
+    sentence = Span.of(document, 9, len(document.text))
+    best = Citation(answer=Span.of(document, 23, 33), sentence=sentence, score=0.9)
+    other = Citation(answer=Span.of(document, 37, 42), sentence=sentence, score=0.85)
+    _print_answer(Answer("q", best.quote, True, 0.9, (best,), ()))
+    assert "Other possible answers" not in capsys.readouterr().out
+    _print_answer(Answer("q", best.quote, True, 0.9, (best, other), ()))
+    out = capsys.readouterr().out
+    assert out.index("“Mount Fuji”") < out.index("Other possible answers:") < out.index("[2]") < out.index("“Japan”")

@@ -163,6 +163,8 @@ def _print_answer(answer: Answer) -> None:
         typer.secho(answer.message, fg="yellow", err=True)
     typer.secho(answer.text, bold=True)
     for number, citation in enumerate(answer.citations, start=1):
+        if number == 2:
+            typer.echo("  Other possible answers:")
         page = f", page {citation.page}" if citation.page else ""
         typer.echo(
             f"  [{number}] {citation.title} ({citation.document_id}{page}, characters "
