@@ -131,12 +131,12 @@ def read_document(
     else:
         is_html = suffix in (".html", ".htm")
         text, encoding = _decode(data, is_html=is_html)
-        if encoding == LEGACY_ENCODING:
-            logger.warning("%s is not UTF-8; read as %s (save it as UTF-8 if its accents look wrong)", path, encoding)
         title = ""
         if is_html:
             text, title = _html_text(text)
         document = document_from_text(doc_id, text, source=str(path), title=title, encoding=encoding)
+        if document.encoding_guessed:
+            logger.warning("%s is not UTF-8; read as %s (save it as UTF-8 if its accents look wrong)", path, encoding)
     if not document.text.strip():
         raise UnreadableDocument("no text could be extracted")
     return document
