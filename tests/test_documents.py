@@ -187,6 +187,34 @@ def test_titles_leave_markup_out() -> None:
     assert find_title("#hashtag line\n\nBody.") == "#hashtag line"
 
 
+def test_html_inline_markup_stays_inside_its_sentence_and_a_table_row_is_one_line(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text(
+        "<html><body><h1>Habitats</h1>"
+        "<p>The <b>chef</b> trained in <a href='/lyon'>Lyon</a>,\n    France.<br>A second line.</p>"
+        "<pre>$ make chat\n$ make test</pre>"
+        "<div>Block one</div><div>Block <span>two</span></div>"
+        "<table><tr><th>Habitat</th><th>Mass</th></tr>"
+        "<tr><td>Habitat <em>A</em></td><td>14<br>tonnes</td></tr><tr><td>Habitat B</td><td></td></tr></table>"
+        "<ul><li>First item</li><li>Second <i>item</i></li></ul></body></html>",
+        encoding="utf-8",
+    )
+    (page,) = load_directory(tmp_path).documents
+    assert page.text.split("\n\n") == [
+        "Habitats",
+        "The chef trained in Lyon, France.",
+        "A second line.",
+        "$ make chat",
+        "$ make test",
+        "Block one",
+        "Block two",
+        "Habitat | Mass",
+        "Habitat A | 14 tonnes",
+        "Habitat B",
+        "First item",
+        "Second item",
+    ]
+
+
 def test_an_html_title_is_its_headline_not_its_menu(tmp_path: Path) -> None:
     nav = "<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
     (tmp_path / "h1.html").write_text(

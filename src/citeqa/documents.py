@@ -259,6 +259,7 @@ def _html_text(markup: str) -> tuple[str, str]:
     The headline is preferred to ``<title>``, which often carries the site's name too; either is
     better than the first line of text, on a real page often a menu ("Home").
     """
+    import html_text
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "html.parser")
@@ -267,7 +268,21 @@ def _html_text(markup: str) -> tuple[str, str]:
     # Menus and footers repeat on every page of a site and answer nothing about this one.
     for tag in soup(["script", "style", "noscript", "template", "head", "nav", "footer"]):
         tag.decompose()
-    lines = (line.strip() for line in soup.get_text("\n").splitlines())
+    # Preformatted text keeps its lines (html-text would run a code listing into one line).
+    for pre in soup.find_all("pre"):
+        block = soup.new_tag("div")
+        for line in pre.get_text().splitlines():
+            block.append(soup.new_tag("div", string=line))
+        pre.replace_with(block)
+    # A row's cells are one line, as in a Word table; otherwise a row would read as one run of words.
+    for row in soup.find_all("tr"):
+        for line_break in row.find_all("br"):
+            line_break.replace_with(" ")
+        cells = [" ".join(cell.get_text().split()) for cell in row.find_all(["td", "th"], recursive=False)]
+        row.clear()
+        row.append(" | ".join(cell for cell in cells if cell))
+    # html-text breaks lines at block elements only, so a link or a bold word stays in its sentence.
+    lines = (line.strip() for line in html_text.extract_text(str(soup), guess_layout=True).splitlines())
     return "\n\n".join(line for line in lines if line), title
 
 
