@@ -217,8 +217,12 @@ def test_html_inline_markup_stays_inside_its_sentence_and_a_table_row_is_one_lin
 
 def test_an_html_title_is_its_headline_not_its_menu(tmp_path: Path) -> None:
     nav = "<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
+    controls = (
+        "<ul role='menu'><li><button>Dark theme</button></li></ul><div role='search'>Search the site</div>"
+        "<button>Close</button><select><option>English</option></select>"
+    )
     (tmp_path / "h1.html").write_text(
-        f"<html><head><title>Festival | Town site</title></head><body>{nav}<h1>The  Lantern\nFestival</h1>"
+        f"<html><head><title>Festival | Town site</title></head><body>{nav}{controls}<h1>The  Lantern\nFestival</h1>"
         "<p>Held each September.</p><footer>© Town council</footer></body></html>",
         encoding="utf-8",
     )
@@ -230,6 +234,7 @@ def test_an_html_title_is_its_headline_not_its_menu(tmp_path: Path) -> None:
     assert by_id["h1"].title == "The Lantern Festival"
     assert by_id["title"].title == "Glassworks history"
     assert "Town site" not in by_id["h1"].text  # the head is not text
+    assert by_id["h1"].text == "The Lantern Festival\n\nHeld each September."  # nor are menus and controls
     assert (
         "About" not in by_id["h1"].text
         and "council" not in by_id["h1"].text

@@ -253,6 +253,9 @@ def _decode(data: bytes, *, is_html: bool = False) -> tuple[str, str]:
             ) from utf8_error
 
 
+_CONTROL_ROLES = ["navigation", "menu", "menubar", "toolbar", "search"]
+
+
 def _html_text(markup: str) -> tuple[str, str]:
     """The page's visible text, one block per line, and its title: the first ``<h1>``, else ``<title>``.
 
@@ -265,8 +268,11 @@ def _html_text(markup: str) -> tuple[str, str]:
     soup = BeautifulSoup(markup, "html.parser")
     heading = soup.find("h1") or soup.find("title")
     title = " ".join(heading.get_text().split()) if heading else ""
-    # Menus and footers repeat on every page of a site and answer nothing about this one.
-    for tag in soup(["script", "style", "noscript", "template", "head", "nav", "footer"]):
+    # Menus and footers repeat on every page of a site and answer nothing about this one; controls
+    # (buttons, drop-downs, whatever the page's ARIA roles call a menu or toolbar) are not text either.
+    for tag in soup(["script", "style", "noscript", "template", "head", "nav", "footer", "button", "select"]):
+        tag.decompose()
+    for tag in soup.find_all(role=_CONTROL_ROLES):
         tag.decompose()
     # Preformatted text keeps its lines (html-text would run a code listing into one line).
     for pre in soup.find_all("pre"):
