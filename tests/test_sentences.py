@@ -29,6 +29,50 @@ def test_lines_without_a_period_are_their_own_sentences() -> None:
     assert sentences(text) == ["A Headline Without a Period", "The body starts here.", "It goes on."]
 
 
+def test_a_paragraph_wrapped_to_a_width_is_read_as_whole_sentences() -> None:
+    # As pypdf hands back a page: a heading, a wrapped paragraph, a list, a page number.
+    text = (
+        "What this spec is for\n"
+        "Many programs use the MIME system to represent the types of files. Frequently, it\n"
+        "is necessary to work out the correct MIME type for a file, by examining the file's\r\n"
+        "name or contents.\n"
+        "This specification proposes:\n"
+        "• A standard way for applications to install new MIME related information about\n"
+        "types of files and the programs that open them.\n"
+        "• A standard way of getting the MIME type.\n"
+        "3\n"
+    )
+    assert sentences(text) == [
+        "What this spec is for",
+        "Many programs use the MIME system to represent the types of files.",
+        "Frequently, it\nis necessary to work out the correct MIME type for a file, by examining the file's\r\n"
+        "name or contents.",
+        "This specification proposes:",
+        "• A standard way for applications to install new MIME related information about\n"
+        "types of files and the programs that open them.",
+        "• A standard way of getting the MIME type.",
+        "3",
+    ]
+
+
+def test_short_lines_and_blank_lines_are_never_joined() -> None:
+    # A title, a byline block and paragraphs one per line, as in the default corpus: nothing is wrapped.
+    text = (
+        "US, Japan host first-ever Space Engagement Talks\n\n"
+        "  • Published\n  • By Tech. Sgt. Nick Wilson\n  • Pacific Air Forces Public Affairs\n\n"
+        "YOKOTA AIR BASE, Japan -- The ongoing race against adversaries who possess advanced space capabilities\n\n"
+        "emphasizes the need to reinforce norms of behavior in space.\n"
+    )
+    assert sentences(text) == [
+        "US, Japan host first-ever Space Engagement Talks",
+        "• Published",
+        "• By Tech. Sgt. Nick Wilson",
+        "• Pacific Air Forces Public Affairs",
+        "YOKOTA AIR BASE, Japan -- The ongoing race against adversaries who possess advanced space capabilities",
+        "emphasizes the need to reinforce norms of behavior in space.",
+    ]
+
+
 def test_offsets_index_the_original_text_with_unicode() -> None:
     text = "Lt.\u00a0Gen. Philip A. Garrant led the talks. “It’s exciting,” he said.\u00a0 Next one."
     spans = split_sentences(text)

@@ -23,7 +23,17 @@ PARALLEL_MIN_CHARS = 200_000
 
 # Blank lines and single newlines both end a sentence in plain-text articles: titles, bylines and
 # bullet lines carry no final period, and a sentence splitter would glue them to the next line.
+# The exception is text wrapped to a width (PDFs, e-mail, RFCs), where a line break inside a
+# sentence is only layout: see _units.
 _LINE = re.compile(r"[^\n]+")
+# A line that ends a sentence or a clause: final punctuation, perhaps inside quotes or brackets.
+_ENDS_CLAUSE = re.compile(r"[.!?:;][\"'”’)\]]*\s*$")
+# A line that starts an item of its own: a bullet, a dash, or a number or letter with "." or ")".
+_STARTS_ITEM = re.compile(r"\s*(?:[•\-–—*▪◦·]|\(?(?:\d+|[a-zA-Z])[.)](?:\s|$)|\d+(?:\.\d+)+\.?(?:\s|$))")
+# A line this long, relative to the text's long lines, was broken by the width, not by its writer.
+_WRAPPED_FRACTION = 0.6
+# Below this width (90th percentile of line lengths) lines are too short to be a wrapped paragraph.
+_MIN_WRAP_WIDTH = 40
 # Titles and ranks that precede a name; pysbd knows "Gen." and "Dr." but not every military rank,
 # and a sentence never ends on one of these.
 _TITLE_AT_END = re.compile(
@@ -54,11 +64,11 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     for ranks before a name).
     """
     spans: list[tuple[int, int]] = []
-    for line in _LINE.finditer(text):
-        line_text = line.group()
+    for base, end in _units(text):
+        # Same length as the text, so every offset found in it is an offset into ``text``.
+        line_text = text[base:end].replace("\r", " ").replace("\n", " ")
         if not line_text.strip():
             continue
-        base = line.start()
         cursor = 0
         for piece in _pysbd_sentences(line_text):
             # Anchor each sentence's text at its place in the line (pysbd's own offsets can drift).
@@ -74,6 +84,38 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
             _append(spans, text, base, base + found, base + cursor)
         _append_trimmed(spans, text, base, cursor, len(line_text))
     return spans
+
+
+def _units(text: str) -> list[tuple[int, int]]:
+    """Spans of ``text`` to split into sentences: its lines, with a wrapped paragraph's lines joined.
+
+    A line break is layout, not structure, when the line before it is nearly as long as the text's
+    long lines, ends without closing a clause, and the next line does not start an item of its own
+    (a blank line is always a break). Titles, headings and bylines are short or stand alone, so
+    they stay lines of their own.
+    """
+    lines = [(m.start(), m.end()) for m in _LINE.finditer(text) if text[m.start() : m.end()].strip()]
+    if not lines:
+        return []
+    lengths = sorted(len(text[start:end].rstrip()) for start, end in lines)
+    width = lengths[int(0.9 * (len(lengths) - 1))]
+    units = [lines[0]]
+    for start, end in lines[1:]:
+        unit_start, previous_end = units[-1]
+        previous = text[unit_start:previous_end]
+        last_line = previous.rsplit("\n", 1)[-1].rstrip()
+        wrapped = (
+            width >= _MIN_WRAP_WIDTH
+            and text[previous_end:start].count("\n") == 1
+            and len(last_line) >= _WRAPPED_FRACTION * width
+            and not _ENDS_CLAUSE.search(last_line)
+            and not _STARTS_ITEM.match(text[start:end])
+        )
+        if wrapped:
+            units[-1] = (unit_start, end)
+        else:
+            units.append((start, end))
+    return units
 
 
 def split_sentences_many(
@@ -131,7 +173,7 @@ def _append(spans: list[tuple[int, int]], text: str, line_start: int, start: int
 
 
 # Bump when the rules above change: boundaries, and so chunks, change with them.
-SPLITTER_REVISION = 2
+SPLITTER_REVISION = 3
 
 
 def splitter_version() -> str:
