@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 import multiprocessing
 import re
@@ -100,10 +101,8 @@ def _units(text: str) -> list[tuple[int, int]]:
     lengths = sorted(len(text[start:end].rstrip()) for start, end in lines)
     width = lengths[int(0.9 * (len(lengths) - 1))]
     units = [lines[0]]
-    for start, end in lines[1:]:
-        unit_start, previous_end = units[-1]
-        previous = text[unit_start:previous_end]
-        last_line = previous.rsplit("\n", 1)[-1].rstrip()
+    for (previous_start, previous_end), (start, end) in itertools.pairwise(lines):
+        last_line = text[previous_start:previous_end].rstrip()
         wrapped = (
             width >= _MIN_WRAP_WIDTH
             and text[previous_end:start].count("\n") == 1
@@ -112,7 +111,7 @@ def _units(text: str) -> list[tuple[int, int]]:
             and not _STARTS_ITEM.match(text[start:end])
         )
         if wrapped:
-            units[-1] = (unit_start, end)
+            units[-1] = (units[-1][0], end)
         else:
             units.append((start, end))
     return units
