@@ -228,3 +228,13 @@ def test_other_candidates_are_labelled_as_alternatives(capsys: pytest.CaptureFix
     _print_answer(Answer("q", best.quote, True, 0.9, (best, other), ()))
     out = capsys.readouterr().out
     assert out.index("“Mount Fuji”") < out.index("Other possible answers:") < out.index("[2]") < out.index("“Japan”")
+
+
+def test_a_wrapped_sentence_is_printed_on_one_line(capsys: pytest.CaptureFixture[str]) -> None:
+    document = document_from_text("d", "A Title\n\nThe answer is Mount\nFuji in Japan.")
+    sentence = Span.of(document, 9, len(document.text))
+    citation = Citation(answer=Span.of(document, 23, 33), sentence=sentence, score=0.9)
+    _print_answer(Answer("q", citation.quote, True, 0.9, (citation,), ()))
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "Mount Fuji"
+    assert lines[2] == "      “Mount Fuji” in: The answer is Mount Fuji in Japan."

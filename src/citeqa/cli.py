@@ -161,7 +161,9 @@ def _conversation(qa: QA, answerer: AnswererName | None, history: list[str], as_
 def _print_answer(answer: Answer) -> None:
     if answer.message:
         typer.secho(answer.message, fg="yellow", err=True)
-    typer.secho(answer.text, bold=True)
+    # One line each, as the chat shows them: a sentence wrapped in its document keeps its line
+    # breaks in the data (offsets), not on the terminal.
+    typer.secho(_one_line(answer.text), bold=True)
     for number, citation in enumerate(answer.citations, start=1):
         if number == 2:
             typer.echo("  Other possible answers:")
@@ -171,13 +173,17 @@ def _print_answer(answer: Answer) -> None:
             f"{citation.start}–{citation.end}), score {citation.score:.2f}"
         )
         if citation.answer == citation.sentence:
-            typer.echo(f"      {quoted(citation.sentence.text)}")
+            typer.echo(f"      {quoted(_one_line(citation.sentence.text))}")
         else:
-            typer.echo(f"      {quoted(citation.answer.text)} in: {citation.sentence.text}")
+            typer.echo(f"      {quoted(_one_line(citation.answer.text))} in: {_one_line(citation.sentence.text)}")
     if not answer.answered:
         typer.echo("Nearest passages:")
         for passage in answer.passages[:3]:
             typer.echo(f"  - {passage.span.title}: {passage_preview(passage.span, 160)}")
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 @app.command()
