@@ -108,9 +108,14 @@ def quoted(text: str) -> str:
     return f"“{text}”"
 
 
+def one_line(text: str) -> str:
+    """``text`` with every run of whitespace, line breaks included, as one space: for display only."""
+    return " ".join(text.split())
+
+
 def preview(text: str, limit: int) -> str:
     """The start of ``text`` on one line, cut at a word boundary, "…" where something was left out."""
-    flat = " ".join(text.split())
+    flat = one_line(text)
     if len(flat) <= limit:
         return flat
     cut = flat.rfind(" ", 0, limit + 1)

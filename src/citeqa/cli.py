@@ -11,7 +11,7 @@ from typing import Annotated, cast, get_args
 
 import typer
 
-from citeqa.answers import Answer, passage_preview, quoted
+from citeqa.answers import Answer, one_line, passage_preview, quoted
 from citeqa.config import AnswererName, EncoderName, Settings
 from citeqa.conversation import Turn
 from citeqa.documents import READABLE_TYPES, load_directory
@@ -163,7 +163,7 @@ def _print_answer(answer: Answer) -> None:
         typer.secho(answer.message, fg="yellow", err=True)
     # One line each, as the chat shows them: a sentence wrapped in its document keeps its line
     # breaks in the data (offsets), not on the terminal.
-    typer.secho(_one_line(answer.text), bold=True)
+    typer.secho(one_line(answer.text), bold=True)
     for number, citation in enumerate(answer.citations, start=1):
         if number == 2:
             typer.echo("  Other possible answers:")
@@ -173,17 +173,13 @@ def _print_answer(answer: Answer) -> None:
             f"{citation.start}–{citation.end}), score {citation.score:.2f}"
         )
         if citation.answer == citation.sentence:
-            typer.echo(f"      {quoted(_one_line(citation.sentence.text))}")
+            typer.echo(f"      {quoted(one_line(citation.sentence.text))}")
         else:
-            typer.echo(f"      {quoted(_one_line(citation.answer.text))} in: {_one_line(citation.sentence.text)}")
+            typer.echo(f"      {quoted(one_line(citation.answer.text))} in: {one_line(citation.sentence.text)}")
     if not answer.answered:
         typer.echo("Nearest passages:")
         for passage in answer.passages[:3]:
             typer.echo(f"  - {passage.span.title}: {passage_preview(passage.span, 160)}")
-
-
-def _one_line(text: str) -> str:
-    return " ".join(text.split())
 
 
 @app.command()

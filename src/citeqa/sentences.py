@@ -95,17 +95,18 @@ def _units(text: str) -> list[tuple[int, int]]:
     (a blank line is always a break). Titles, headings and bylines are short or stand alone, so
     they stay lines of their own.
     """
-    lines = [(m.start(), m.end()) for m in _LINE.finditer(text) if text[m.start() : m.end()].strip()]
+    lines = [(m.start(), m.end()) for m in _LINE.finditer(text) if m.group().strip()]
     if not lines:
         return []
     lengths = sorted(len(text[start:end].rstrip()) for start, end in lines)
     width = lengths[int(0.9 * (len(lengths) - 1))]
+    if width < _MIN_WRAP_WIDTH:
+        return lines
     units = [lines[0]]
     for (previous_start, previous_end), (start, end) in itertools.pairwise(lines):
         last_line = text[previous_start:previous_end].rstrip()
         wrapped = (
-            width >= _MIN_WRAP_WIDTH
-            and text[previous_end:start].count("\n") == 1
+            text[previous_end:start].count("\n") == 1
             and len(last_line) >= _WRAPPED_FRACTION * width
             and not _ENDS_CLAUSE.search(last_line)
             and not _STARTS_ITEM.match(text[start:end])
