@@ -84,3 +84,30 @@ def test_keyboard_only(chat_url: str) -> None:
         page.keyboard.press("Enter")
         expect(page.locator(BOT).nth(0)).to_contain_text("2022", timeout=60_000)
         browser.close()
+
+
+def test_questions_wait_while_an_upload_is_indexed(chat_url: str, tmp_path: Path) -> None:
+    """Asked mid-upload, a question would be answered from the corpus without the new file."""
+    from playwright.sync_api import expect, sync_playwright
+
+    report = tmp_path / "survey-log.txt"
+    # Long enough that indexing it takes a while: the box must be seen disabled, then enabled again.
+    lines = [f"Survey day {day}: the team logged {day * 7} soil samples near marker {day % 13}." for day in range(600)]
+    report.write_text("Survey log\n\n" + "\n\n".join(lines) + "\n\nThe survey was led by Ines Korhonen.\n", "utf-8")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page()
+        page.goto(chat_url)
+        box = page.get_by_label("Question")
+        expect(box).to_be_enabled(timeout=30_000)
+        page.get_by_text("Documents", exact=True).click()
+        page.locator("input[type=file]").set_input_files(str(report))
+        expect(box).to_be_disabled(timeout=10_000)
+        expect(page.get_by_role("button", name="Ask", exact=True)).to_be_disabled()
+        expect(page.get_by_text("questions wait until they are in").first).to_be_visible()
+        expect(page.get_by_text("Indexed: Survey log")).to_be_visible(timeout=120_000)
+        expect(box).to_be_enabled(timeout=10_000)
+        box.fill("Who led the survey?")
+        box.press("Enter")
+        expect(page.locator(BOT).nth(0)).to_contain_text("Ines Korhonen", timeout=60_000)
+        browser.close()

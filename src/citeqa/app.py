@@ -19,6 +19,8 @@ EXAMPLES = [
     "What is the name of the Space Force line of effort that drives collaboration with allies?",
 ]
 
+QUESTION_PLACEHOLDER = "Ask a question about the documents…"
+
 CSS = """
 mark { background: #ffe58a; color: inherit; padding: 0 .1em; border-radius: .2em; }
 .citeqa-passage { border-left: 3px solid #ccc; padding: .3em .6em; margin: .5em 0; font-size: .92em; }
@@ -220,6 +222,15 @@ def build_app(qa: QA) -> Any:
         )
         return current, render_corpus(current), status, None
 
+    # A question asked while an upload is being indexed would be answered from the corpus without it,
+    # silently; so the question box waits, and says why, until the new documents are in.
+    def hold_questions(files: list[str] | None) -> tuple[Any, ...]:
+        waiting = f"Indexing {len(files or [])} file(s)… questions wait until they are in."
+        return gr.Textbox(interactive=False, placeholder=waiting), gr.Button(interactive=False), waiting
+
+    def release_questions() -> tuple[Any, ...]:
+        return gr.Textbox(interactive=True, placeholder=QUESTION_PLACEHOLDER), gr.Button(interactive=True)
+
     with gr.Blocks(title="citeqa", analytics_enabled=False) as demo:
         turns = gr.State([])
         # Each browser session gets its own corpus once it uploads: None means the shared one.
@@ -230,7 +241,7 @@ def build_app(qa: QA) -> Any:
                 chatbot = gr.Chatbot(label="Conversation", height=480, sanitize_html=True, feedback_options=None)
                 question = gr.Textbox(
                     label="Question",
-                    placeholder="Ask a question about the documents…",
+                    placeholder=QUESTION_PLACEHOLDER,
                     autofocus=True,
                     max_length=qa.settings.answer.max_question_chars * 50,
                 )
@@ -257,7 +268,11 @@ def build_app(qa: QA) -> Any:
         question.submit(respond, [question, chatbot, turns, session], outputs, api_name="ask")
         ask_button.click(respond, [question, chatbot, turns, session], outputs, api_visibility="private")
         clear_button.click(clear, None, outputs, api_visibility="private")
-        files.upload(upload, [files, session], [session, corpus, upload_status, files], api_name="upload")
+        files.upload(
+            hold_questions, files, [question, ask_button, upload_status], queue=False, api_visibility="private"
+        ).then(upload, [files, session], [session, corpus, upload_status, files], api_name="upload").then(
+            release_questions, None, [question, ask_button], queue=False, api_visibility="private"
+        )
         open_request.change(
             lambda request, current: render_document(current or qa, request),
             [open_request, session],
