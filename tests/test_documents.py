@@ -215,6 +215,19 @@ def test_html_inline_markup_stays_inside_its_sentence_and_a_table_row_is_one_lin
     ]
 
 
+def test_html_the_page_hides_is_not_read(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text(
+        "<html><body><h1>Tides</h1><p>High tide is at noon.</p>"
+        "<div hidden><p>Subscribe to our newsletter.</p></div>"
+        "<div style='color: grey; display: none !important'>Cookie settings <div hidden>nested</div></div>"
+        "<p style='visibility:hidden'>Loading…</p><span aria-hidden='true'>★</span>"
+        "<p aria-hidden='false' style='display:block'>Low tide is at six.</p></body></html>",
+        encoding="utf-8",
+    )
+    (page,) = load_directory(tmp_path).documents
+    assert page.text.split("\n\n") == ["Tides", "High tide is at noon.", "Low tide is at six."]
+
+
 def test_an_html_title_is_its_headline_not_its_menu(tmp_path: Path) -> None:
     nav = "<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
     controls = (

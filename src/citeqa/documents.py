@@ -254,6 +254,17 @@ def _decode(data: bytes, *, is_html: bool = False) -> tuple[str, str]:
 
 
 _CONTROL_ROLES = ["navigation", "menu", "menubar", "toolbar", "search"]
+# Inline styles that keep an element off the screen (a closed menu, a cookie notice's second page).
+_HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.IGNORECASE)
+
+
+def _is_hidden(tag: Any) -> bool:
+    """Whether the page itself hides ``tag`` from readers: what nobody sees is nothing to quote."""
+    return (
+        tag.has_attr("hidden")
+        or str(tag.get("aria-hidden", "")).lower() == "true"
+        or bool(_HIDING_STYLE.search(str(tag.get("style", ""))))
+    )
 
 
 def _html_text(markup: str) -> tuple[str, str]:
@@ -273,6 +284,8 @@ def _html_text(markup: str) -> tuple[str, str]:
     for tag in soup(["script", "style", "noscript", "template", "head", "nav", "footer", "button", "select"]):
         tag.decompose()
     for tag in soup.find_all(role=_CONTROL_ROLES):
+        tag.decompose()
+    for tag in soup.find_all(_is_hidden):
         tag.decompose()
     # Preformatted text keeps its lines (html-text would run a code listing into one line).
     for pre in soup.find_all("pre"):
