@@ -85,6 +85,34 @@ def test_the_name_check_can_be_turned_off(corpus_dir: Path, tmp_path: Path) -> N
     assert "Australia" not in answer.message
 
 
+def test_a_yes_no_question_is_answered_with_the_sentence_that_settles_it(tmp_path: Path) -> None:
+    from dataclasses import replace
+
+    from citeqa import Settings
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    (corpus / "bridge.md").write_text(
+        "# Harbour bridge notice\n\n## 2.4 Night closures\n\nThe harbour bridge is closed at night for repairs. "
+        "Ferries run every twenty minutes instead.\n\nThe bridge was opened in 1932 by Mayor Ellen Park.\n",
+        "utf-8",
+    )
+    qa = QA.from_directory(corpus, index_dir=tmp_path / "index", progress=False)
+    answer = qa.ask("Is the harbour bridge open at night?")
+    assert answer.answered
+    assert answer.text == "The harbour bridge is closed at night for repairs."
+    assert answer.citations[0].answer == answer.citations[0].sentence
+    # "A or B?" asks for one of two phrases, the reader's kind of answer.
+    choice = "Was the bridge opened in 1932 or 1933?"
+    assert qa.ask(choice).citations == qa.ask(choice, answerer="reader").citations
+    # Turned off, the configured answerer (the reader) answers yes/no questions too.
+    settings = replace(Settings(), answer=replace(Settings().answer, yes_no_answerer=None))
+    reader_only = QA.from_directory(corpus, index_dir=tmp_path / "index", settings=settings, progress=False)
+    question = "Is the harbour bridge open at night?"
+    assert reader_only.ask(question).citations == reader_only.ask(question, answerer="reader").citations
+    assert qa.ask(question).citations == qa.ask(question, answerer="heuristic").citations
+
+
 def test_a_simple_question_is_answered_with_its_citation(qa: QA) -> None:
     answer = qa.ask("Who hosted the US-Japan Space Engagement Talks?")
     assert answer.answered

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from citeqa.questions import question_kind, wants_sentence
+from citeqa.questions import is_yes_no, question_kind, wants_sentence
 
 
 @pytest.mark.parametrize(
@@ -34,3 +34,22 @@ def test_question_kind(question: str, kind: str) -> None:
 )
 def test_descriptive_questions_want_a_sentence(question: str, sentence: bool) -> None:
     assert wants_sentence(question) is sentence
+
+
+@pytest.mark.parametrize(
+    ("question", "yes_no"),
+    [
+        ("Is libffi thread-safe?", True),
+        ("Does CCR5 affect the transmission of HIV-1?", True),
+        ("Has AAV been studied as a vector for influenza?", True),
+        ("can closures be freed?", True),
+        ("Is the virus single-stranded or double-stranded?", False),  # a choice: one of two phrases
+        ("Was was the sample size?", False),  # a mistyped "What was"
+        ("Is what they found new?", False),
+        ("Who hosted the talks?", False),
+        ("Isolation took how long?", False),
+        ("Canada joined when?", False),
+    ],
+)
+def test_is_yes_no(question: str, yes_no: bool) -> None:
+    assert is_yes_no(question) is yes_no

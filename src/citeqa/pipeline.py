@@ -24,6 +24,7 @@ from citeqa.extraction_cache import ExtractionCache
 from citeqa.grounding import missing_names
 from citeqa.index import BuildStats, CorruptIndex, IndexStore, VectorIndex, update_index
 from citeqa.lexical import BM25Index
+from citeqa.questions import is_yes_no
 from citeqa.retrieval import HybridRetriever
 
 logger = logging.getLogger(__name__)
@@ -203,6 +204,8 @@ class QA:
         passages = self.retrieve(retrieval_query(question, turns), max(top_k or 0, settings.passages), timings=timings)
         started = time.perf_counter()
         name, chosen = self.answerer(answerer)
+        if settings.yes_no_answerer and is_yes_no(standalone):
+            name, chosen = self.answerer(settings.yes_no_answerer)
         read = passages[: settings.passages]
         if settings.require_named_entities:
             missing = missing_names(standalone, [t for p in read for t in (p.span.title, p.span.text)])

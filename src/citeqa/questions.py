@@ -26,6 +26,20 @@ def question_kind(question: str) -> QuestionKind:
     return "other"
 
 
+_AUXILIARY = "is|are|was|were|am|do|does|did|can|could|should|shall|will|would|may|might|must|has|have|had"
+# "Is libffi thread-safe?"; not "Is it red or blue?", which asks for one of two phrases, nor "Was was
+# the sample size?", a mistyped "What was".
+_YES_NO = re.compile(
+    rf"^\s*(?:{_AUXILIARY})\b(?!\s+(?:{_AUXILIARY}|what|who|when|where|which|why|how)\b)", re.IGNORECASE
+)
+_CHOICE = re.compile(r"\bor\b", re.IGNORECASE)
+
+
+def is_yes_no(question: str) -> bool:
+    """A question answered by yes or no, which an extractive answer can only quote the grounds for."""
+    return bool(_YES_NO.match(question)) and not _CHOICE.search(question)
+
+
 def wants_sentence(question: str) -> bool:
     """Why/how-does/what-are questions are answered by a statement, not a phrase inside one."""
     return bool(_SENTENCE_QUESTION.match(question))
