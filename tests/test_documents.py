@@ -271,3 +271,20 @@ def test_a_file_given_as_the_corpus_is_named_as_such(tmp_path: Path) -> None:
         load_directory(file)
     with pytest.raises(FileNotFoundError, match="not found"):
         load_directory(tmp_path / "missing")
+
+
+def test_html_previous_up_next_bars_are_dropped_and_linked_prose_is_kept(tmp_path: Path) -> None:
+    (tmp_path / "page.html").write_text(
+        "<html><body><div class='header'><p>Previous: <a href='a.html' rel='prev'>Closures</a>, "
+        "Up: <a href='b.html' rel='up'>Using libffi</a> &nbsp; [<a href='i.html' rel='index'>Index</a>]</p></div>"
+        "<h3>2.7 Thread Safety</h3><p>libffi is not completely thread-safe.</p>"
+        "<p>The rules for closures are explained at length in the <a href='c.html' rel='next'>next chapter</a>, "
+        "with examples.</p></body></html>",
+        encoding="utf-8",
+    )
+    (page,) = load_directory(tmp_path).documents
+    assert page.text.split("\n\n") == [
+        "2.7 Thread Safety",
+        "libffi is not completely thread-safe.",
+        "The rules for closures are explained at length in the next chapter, with examples.",
+    ]

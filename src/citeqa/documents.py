@@ -267,6 +267,30 @@ def _is_hidden(tag: Any) -> bool:
     )
 
 
+# HTML's own link types for a page's place in a sequence: a block made of such links is a page's
+# "Previous | Up | Next" bar (GNU Texinfo manuals, many generated docs), whatever tag it is in.
+_SEQUENCE_RELS = frozenset({"prev", "previous", "next", "up", "first", "last", "start", "index", "contents"})
+
+
+def _is_sequence_bar(link: Any) -> bool:
+    rels = link.get("rel") or []
+    return bool(_SEQUENCE_RELS.intersection(r.lower() for r in ([rels] if isinstance(rels, str) else rels)))
+
+
+def _drop_sequence_bars(soup: Any) -> None:
+    for link in soup.find_all("a", rel=True):
+        if link.decomposed or not _is_sequence_bar(link):
+            continue
+        block = link.find_parent(["p", "div", "td", "li", "header"])
+        if block is None:
+            continue
+        text = len("".join(block.get_text().split()))
+        linked = sum(len("".join(a.get_text().split())) for a in block.find_all("a"))
+        # Mostly links: a bar. A paragraph that merely links to the next chapter keeps its words.
+        if text and linked / text >= 0.5:
+            block.decompose()
+
+
 def _html_text(markup: str) -> tuple[str, str]:
     """The page's visible text, one block per line, and its title: the first ``<h1>``, else ``<title>``.
 
@@ -287,6 +311,7 @@ def _html_text(markup: str) -> tuple[str, str]:
         tag.decompose()
     for tag in soup.find_all(_is_hidden):
         tag.decompose()
+    _drop_sequence_bars(soup)
     # Preformatted text keeps its lines (html-text would run a code listing into one line).
     for pre in soup.find_all("pre"):
         block = soup.new_tag("div")
