@@ -273,11 +273,12 @@ def test_a_file_given_as_the_corpus_is_named_as_such(tmp_path: Path) -> None:
         load_directory(tmp_path / "missing")
 
 
-def test_html_previous_up_next_bars_are_dropped_and_linked_prose_is_kept(tmp_path: Path) -> None:
+def test_html_previous_up_next_bars_and_permalink_marks_are_dropped_and_linked_prose_is_kept(tmp_path: Path) -> None:
     (tmp_path / "page.html").write_text(
         "<html><body><div class='header'><p>Previous: <a href='a.html' rel='prev'>Closures</a>, "
         "Up: <a href='b.html' rel='up'>Using libffi</a> &nbsp; [<a href='i.html' rel='index'>Index</a>]</p></div>"
-        "<h3>2.7 Thread Safety</h3><p>libffi is not completely thread-safe.</p>"
+        "<h3>2.7 Thread Safety<a class='headerlink' href='#thread-safety'>¶</a></h3>"
+        "<p>libffi is not completely thread-safe. See <a href='#rules'>#</a> <a href='#rules'>the rules</a>.</p>"
         "<p>The rules for closures are explained at length in the <a href='c.html' rel='next'>next chapter</a>, "
         "with examples.</p></body></html>",
         encoding="utf-8",
@@ -285,6 +286,6 @@ def test_html_previous_up_next_bars_are_dropped_and_linked_prose_is_kept(tmp_pat
     (page,) = load_directory(tmp_path).documents
     assert page.text.split("\n\n") == [
         "2.7 Thread Safety",
-        "libffi is not completely thread-safe.",
+        "libffi is not completely thread-safe. See the rules.",
         "The rules for closures are explained at length in the next chapter, with examples.",
     ]

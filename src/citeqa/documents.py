@@ -277,6 +277,17 @@ def _is_sequence_bar(link: Any) -> bool:
     return bool(_SEQUENCE_RELS.intersection(r.lower() for r in ([rels] if isinstance(rels, str) else rels)))
 
 
+# The marks generators put after a heading or definition as a link to itself (Sphinx's and Texinfo's
+# "¶", "§", "#"): shown on hover, and not part of the heading's words.
+_PERMALINK_MARKS = frozenset({"¶", "§", "#", "🔗"})
+
+
+def _drop_permalinks(soup: Any) -> None:
+    for link in soup.find_all("a", href=True):
+        if str(link["href"]).startswith("#") and link.get_text().strip() in _PERMALINK_MARKS:
+            link.decompose()
+
+
 def _drop_sequence_bars(soup: Any) -> None:
     for link in soup.find_all("a", rel=True):
         if link.decomposed or not _is_sequence_bar(link):
@@ -312,6 +323,7 @@ def _html_text(markup: str) -> tuple[str, str]:
     for tag in soup.find_all(_is_hidden):
         tag.decompose()
     _drop_sequence_bars(soup)
+    _drop_permalinks(soup)
     # Preformatted text keeps its lines (html-text would run a code listing into one line).
     for pre in soup.find_all("pre"):
         block = soup.new_tag("div")
