@@ -53,10 +53,10 @@ class AnswerSettings:
     # Abstain when the question names something (a capitalised word) that no passage handed to the
     # answerer mentions: whatever span the answerer finds is then about something else.
     require_named_entities: bool = True
-    # Who answers yes/no questions ("Is libffi thread-safe?"): SQuAD has almost none (47 of the
-    # 10,171 training questions, most of them "A or B?"), so the reader never learnt them and points
-    # at a stray word ("2.7" in "2.7 Thread Safety") or abstains; the heuristic answerer quotes the
-    # sentence that answers them. COVID-QA's 21 such questions: F1 4.3 by the reader, 28.8 by it.
+    # Who answers yes/no questions ("Is libffi thread-safe?"): SQuAD has almost none (36 of the 10,171
+    # questions the reader trains on), so the reader never learnt them and points at a stray word
+    # ("2.7" in "2.7 Thread Safety") or abstains; the heuristic answerer quotes the sentence that
+    # settles them. COVID-QA's 21 such questions: F1 4.3 by the reader, 28.8 by sentence choice.
     # None: the configured answerer answers them too.
     yes_no_answerer: AnswererName | None = "heuristic"
     max_question_chars: int = 2000
