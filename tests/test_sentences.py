@@ -55,6 +55,22 @@ def test_a_paragraph_wrapped_to_a_width_is_read_as_whole_sentences() -> None:
     ]
 
 
+def test_a_wrapped_sentence_goes_on_past_a_colon_when_the_next_line_does() -> None:
+    text = (
+        "The chat prints the local address to open in a browser, and then it waits. Nothing is downloaded:\n"
+        "the model comes from a package installed beforehand, and the weights from this repository.\n"
+        "Three things are checked before the chat starts, one after the other, in this order:\n"
+        "The corpus folder, the index, and the reader's weights, each with a clear message.\n"
+    )
+    assert sentences(text) == [
+        "The chat prints the local address to open in a browser, and then it waits.",
+        "Nothing is downloaded:\nthe model comes from a package installed beforehand, and the weights from this"
+        " repository.",
+        "Three things are checked before the chat starts, one after the other, in this order:",
+        "The corpus folder, the index, and the reader's weights, each with a clear message.",
+    ]
+
+
 def test_short_lines_and_blank_lines_are_never_joined() -> None:
     # A title, a byline block and paragraphs one per line, as in the default corpus: nothing is wrapped.
     text = (

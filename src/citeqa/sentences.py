@@ -29,6 +29,10 @@ PARALLEL_MIN_CHARS = 200_000
 _LINE = re.compile(r"[^\n]+")
 # A line that ends a sentence or a clause: final punctuation, perhaps inside quotes or brackets.
 _ENDS_CLAUSE = re.compile(r"[.!?:;][\"'”’)\]]*\s*$")
+# A colon or semicolon closes a clause, but when the next line goes on in lower case the sentence
+# goes on with it ("Nothing is downloaded at run time:" / "the embedding model comes from…").
+_OPENS_CLAUSE = re.compile(r"[:;]\s*$")
+_GOES_ON = re.compile(r"\s*[a-z]")
 # A line that starts an item of its own: a bullet, a dash, or a number or letter with "." or ")".
 _STARTS_ITEM = re.compile(r"\s*(?:[•\-–—*▪◦·]|\(?(?:\d+|[a-zA-Z])[.)](?:\s|$)|\d+(?:\.\d+)+\.?(?:\s|$))")
 # A line this long, relative to the text's long lines, was broken by the width, not by its writer.
@@ -105,11 +109,15 @@ def _units(text: str) -> list[tuple[int, int]]:
     units = [lines[0]]
     for (previous_start, previous_end), (start, end) in itertools.pairwise(lines):
         last_line = text[previous_start:previous_end].rstrip()
+        next_line = text[start:end]
         wrapped = (
             text[previous_end:start].count("\n") == 1
             and len(last_line) >= _WRAPPED_FRACTION * width
-            and not _ENDS_CLAUSE.search(last_line)
-            and not _STARTS_ITEM.match(text[start:end])
+            and (
+                not _ENDS_CLAUSE.search(last_line)
+                or (_OPENS_CLAUSE.search(last_line) is not None and _GOES_ON.match(next_line) is not None)
+            )
+            and not _STARTS_ITEM.match(next_line)
         )
         if wrapped:
             units[-1] = (units[-1][0], end)
@@ -173,7 +181,7 @@ def _append(spans: list[tuple[int, int]], text: str, line_start: int, start: int
 
 
 # Bump when the rules above change: boundaries, and so chunks, change with them.
-SPLITTER_REVISION = 3
+SPLITTER_REVISION = 4
 
 
 def splitter_version() -> str:
