@@ -289,3 +289,29 @@ def test_html_previous_up_next_bars_and_permalink_marks_are_dropped_and_linked_p
         "libffi is not completely thread-safe. See the rules.",
         "The rules for closures are explained at length in the next chapter, with examples.",
     ]
+
+
+def test_markdown_is_read_as_the_text_it_renders_to(tmp_path: Path) -> None:
+    (tmp_path / "guide.md").write_text(
+        "---\nlayout: page\ntitle: \"Field guide\"\n---\n"
+        "# Moths of the valley\n\n"
+        "The **luna moth** flies in June; its wings are\npale green, as [the survey](https://example.org) found.\n\n"
+        "| Moth | Month |\n|---|---|\n| Luna | June |\n\n"
+        "```\n$ count --night\n$ report\n```\n\n- `lamp` traps\n- bait\n",
+        encoding="utf-8",
+    )
+    (guide,) = load_directory(tmp_path).documents
+    assert guide.title == "Field guide"  # the front matter's, over the first heading
+    assert guide.text.split("\n\n") == [
+        "Moths of the valley",
+        "The luna moth flies in June; its wings are pale green, as the survey found.",
+        "Moth | Month",
+        "Luna | June",
+        "$ count --night",
+        "$ report",
+        "lamp traps",
+        "bait",
+    ]
+    (tmp_path / "guide.md").write_text("Plain notes\n\n## Moths\n\nNo *front* matter here.", encoding="utf-8")
+    (notes,) = load_directory(tmp_path).documents
+    assert notes.title == "Plain notes" and notes.text == "Plain notes\n\nMoths\n\nNo front matter here."

@@ -134,6 +134,8 @@ def read_document(
         title = ""
         if is_html:
             text, title = _html_text(text)
+        elif suffix == ".md":
+            text, title = _markdown_text(text)
         document = document_from_text(doc_id, text, source=str(path), title=title, encoding=encoding)
         if document.encoding_guessed:
             logger.warning("%s is not UTF-8; read as %s (save it as UTF-8 if its accents look wrong)", path, encoding)
@@ -340,6 +342,32 @@ def _html_text(markup: str) -> tuple[str, str]:
     # html-text breaks lines at block elements only, so a link or a bold word stays in its sentence.
     lines = (line.strip() for line in html_text.extract_text(str(soup), guess_layout=True).splitlines())
     return "\n\n".join(line for line in lines if line), title
+
+
+# YAML front matter (Jekyll, Hugo, MkDocs): metadata for the site generator, not text; its title
+# is the document's.
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_FRONT_MATTER_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
+
+
+def _markdown_text(source: str) -> tuple[str, str]:
+    """A Markdown file as the text it renders to, and its title (front matter's, else the first ``#``).
+
+    Rendered, not raw: ``**bold**``, backticks and link targets are markup, and a paragraph wrapped
+    in the source is one paragraph; quotes then read as the document does. GitHub's tables are read
+    as a web page's are.
+    """
+    from markdown_it import MarkdownIt
+
+    title = ""
+    front = _FRONT_MATTER.match(source)
+    if front:
+        declared = _FRONT_MATTER_TITLE.search(front.group(1))
+        title = declared.group(1).strip("\"'") if declared else ""
+        source = source[front.end() :]
+    markup = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render(source)
+    text, heading = _html_text(markup)
+    return text, title or heading
 
 
 def _docx_text(data: bytes) -> tuple[str, str]:
