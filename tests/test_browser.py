@@ -36,7 +36,7 @@ def test_a_person_using_the_chat(chat_url: str, tmp_path: Path) -> None:
         page.on("request", lambda r: None if r.url.startswith(LOCAL) else outside.append(r.url))
         page.goto(chat_url)
 
-        box = page.get_by_label("Question")
+        box = page.get_by_role("textbox", name="Question", exact=True)
         box.fill("Who is the commander of United States Space Forces Indo-Pacific?")
         box.press("Enter")
         answer = page.locator(BOT).nth(0)
@@ -78,7 +78,7 @@ def test_keyboard_only(chat_url: str) -> None:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page()
         page.goto(chat_url)
-        page.get_by_label("Question").wait_for()
+        page.get_by_role("textbox", name="Question", exact=True).wait_for()
         # The question box has focus on load; typing and Enter ask without a mouse.
         page.keyboard.type("When was U.S. Space Forces Korea activated?")
         page.keyboard.press("Enter")
@@ -98,7 +98,7 @@ def test_questions_wait_while_an_upload_is_indexed(chat_url: str, tmp_path: Path
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         page = browser.new_page()
         page.goto(chat_url)
-        box = page.get_by_label("Question")
+        box = page.get_by_role("textbox", name="Question", exact=True)
         expect(box).to_be_enabled(timeout=30_000)
         page.get_by_text("Documents", exact=True).click()
         page.locator("input[type=file]").set_input_files(str(report))
