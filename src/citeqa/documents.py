@@ -274,11 +274,6 @@ def _is_hidden(tag: Any) -> bool:
 _SEQUENCE_RELS = frozenset({"prev", "previous", "next", "up", "first", "last", "start", "index", "contents"})
 
 
-def _is_sequence_bar(link: Any) -> bool:
-    rels = link.get("rel") or []
-    return bool(_SEQUENCE_RELS.intersection(r.lower() for r in ([rels] if isinstance(rels, str) else rels)))
-
-
 # The marks generators put after a heading or definition as a link to itself (Sphinx's and Texinfo's
 # "¶", "§", "#"): shown on hover, and not part of the heading's words.
 _PERMALINK_MARKS = frozenset({"¶", "§", "#", "🔗"})
@@ -292,7 +287,7 @@ def _drop_permalinks(soup: Any) -> None:
 
 def _drop_sequence_bars(soup: Any) -> None:
     for link in soup.find_all("a", rel=True):
-        if link.decomposed or not _is_sequence_bar(link):
+        if link.decomposed or not _SEQUENCE_RELS.intersection(r.lower() for r in link.get_attribute_list("rel")):
             continue
         block = link.find_parent(["p", "div", "td", "li", "header"])
         if block is None:
