@@ -312,6 +312,7 @@ def test_markdown_is_read_as_the_text_it_renders_to(tmp_path: Path) -> None:
         "lamp traps",
         "bait",
     ]
-    (tmp_path / "guide.md").write_text("Plain notes\n\n## Moths\n\nNo *front* matter here.", encoding="utf-8")
+    (tmp_path / "guide.md").unlink()
+    (tmp_path / "notes.markdown").write_text("Plain notes\n\n## Moths\n\nNo *front* matter here.", encoding="utf-8")
     (notes,) = load_directory(tmp_path).documents
     assert notes.title == "Plain notes" and notes.text == "Plain notes\n\nMoths\n\nNo front matter here."

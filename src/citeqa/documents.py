@@ -19,9 +19,9 @@ from citeqa.extraction_cache import ExtractionCache
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".html", ".htm", ".pdf", ".docx")
-# For messages and labels: the kinds of file, without .htm beside .html.
-READABLE_TYPES = ", ".join(s for s in SUPPORTED_SUFFIXES if s != ".htm")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+# For messages and labels: the kinds of file, without the longer or shorter spelling of one beside it.
+READABLE_TYPES = ", ".join(s for s in SUPPORTED_SUFFIXES if s not in (".htm", ".markdown"))
 
 
 @dataclass(frozen=True)
@@ -134,7 +134,7 @@ def read_document(
         title = ""
         if is_html:
             text, title = _html_text(text)
-        elif suffix == ".md":
+        elif suffix in (".md", ".markdown"):
             text, title = _markdown_text(text)
         document = document_from_text(doc_id, text, source=str(path), title=title, encoding=encoding)
         if document.encoding_guessed:
