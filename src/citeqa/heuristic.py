@@ -21,7 +21,7 @@ from citeqa.sentences import split_sentences
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"  # noqa: E501
 _DATE = re.compile(
     rf"(?:(?:by |in |on |since |until )?(?:the )?(?:end|beginning|start|middle) of (?:the )?[\w ]{{0,20}}?(?:year|month|decade|century|\d{{4}})"  # noqa: E501
-    rf"|{_MONTH}(?: of)?(?: \d{{1,2}}(?:st|nd|rd|th)?,?)?(?: \d{{4}})?|\b\d{{1,2}} {_MONTH}(?: \d{{4}})?|\b(?:1[5-9]|20)\d{{2}}s?\b"  # noqa: E501
+    rf"|{_MONTH}(?: of)?(?: \d{{1,2}}(?:st|nd|rd|th)?\b,?)?(?: \d{{4}})?|\b\d{{1,2}} {_MONTH}(?: \d{{4}})?|\b(?:1[5-9]|20)\d{{2}}s?\b"  # noqa: E501
     rf"|\b(?:today|yesterday|tomorrow|recently|last (?:week|month|year)|next (?:week|month|year))\b)"
 )
 _NUMBER = re.compile(
@@ -45,8 +45,11 @@ class HeuristicAnswerer:
         for rank, passage in enumerate(passages):
             span = passage.span
             for start, end in split_sentences(span.text):
-                if span.text[start:end] == span.title:
-                    continue  # a headline restates the topic; it rarely answers a question about it
+                sentence = span.text[start:end]
+                # A headline restates the topic, and a question (an FAQ's, a rhetorical one) only asks
+                # again: neither answers anything.
+                if sentence == span.title or sentence.rstrip("\"'”’)] ").endswith("?"):
+                    continue
                 key = (span.document_id, span.start + start, span.start + end)
                 # Overlapping chunks repeat sentences; keep the better passage's prior.
                 sentences.setdefault(key, 1.0 / (1 + rank))
