@@ -6,10 +6,12 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
+import pytest
 
 from citeqa.answers import Passage, Span
 from citeqa.documents import document_from_text
-from citeqa.heuristic import HeuristicAnswerer
+from citeqa.heuristic import HeuristicAnswerer, _narrow
+from citeqa.questions import question_kind
 
 _WORD = re.compile(r"[a-z0-9]+")
 
@@ -54,3 +56,25 @@ def test_a_question_in_the_text_is_never_its_answer() -> None:
 def test_the_title_is_never_the_answer_and_a_when_question_gets_its_date() -> None:
     text = "Boiler installation\n\nThe boiler installation was finished by Varga Heating in March 2021."
     assert answer("When was the boiler installation finished?", text) == ["March 2021"]
+
+
+@pytest.mark.parametrize(
+    ("question", "sentence", "expected"),
+    [
+        (
+            "How many satellites does Japan operate?",
+            "Japan operates about 40 satellites in low orbit.",
+            "about 40 satellites",
+        ),
+        ("How much did the bridge cost?", "The bridge cost $4.5 million to build in 1932.", "$4.5 million"),
+        ("How many people came?", "More than 12,000 people attended, up 5% from 2019.", "More than 12,000 people"),
+        ("When did the survey start?", "The survey started on 3 May 2021 and ended in June.", "3 May 2021"),
+        ("When was it activated?", "It was activated in December of 2022.", "December of 2022"),
+        ("Where was the boiler made?", "The boiler was made in Graz by Varga Heating.", "Graz"),
+        ("Who led the survey?", "The survey was led by Dr. Ines Korhonen of the Helsinki lab.", "Dr. Ines Korhonen"),
+        ("What is the boiler's fuel?", "The boiler burns wood pellets.", "The boiler burns wood pellets."),
+    ],
+)
+def test_the_sentence_is_narrowed_to_what_the_question_asks_for(question: str, sentence: str, expected: str) -> None:
+    start, end = _narrow(question_kind(question), question, sentence)
+    assert sentence[start:end] == expected

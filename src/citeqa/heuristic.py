@@ -24,8 +24,12 @@ _DATE = re.compile(
     rf"|{_MONTH}(?: of)?(?: \d{{1,2}}(?:st|nd|rd|th)?\b,?)?(?: \d{{4}})?|\b\d{{1,2}} {_MONTH}(?: \d{{4}})?|\b(?:1[5-9]|20)\d{{2}}s?\b"  # noqa: E501
     rf"|\b(?:today|yesterday|tomorrow|recently|last (?:week|month|year)|next (?:week|month|year))\b)"
 )
+# The word after a number is its unit ("40 satellites"), unless it is a function word ("$4.5 million to").
+_NOT_A_UNIT = r"(?:to|in|of|and|or|the|a|an|for|from|by|with|at|on|as|than|is|are|was|were|that|which)\b"
 _NUMBER = re.compile(
-    r"(?:about |around |over |more than |less than |nearly )?\$?\b\d[\d,.]*(?:\s?(?:%|percent|million|billion|thousand|hundred))?(?:\s[a-z]+)?"  # noqa: E501
+    r"(?i:about |around |over |more than |less than |nearly |up to )?\$?\b\d[\d,.]*"
+    r"(?:\s?(?:%|percent|million|billion|thousand|hundred))?"
+    rf"(?:\s(?!{_NOT_A_UNIT})[a-z]+)?"
 )
 _CAPITALISED = re.compile(r"(?:[A-Z][\w.&'’-]*(?:\s+(?:of|and|the|for|de|von|van|al)\s+|\s+))*[A-Z][\w.&'’-]*")
 _PLACE = re.compile(r"\b(?:in|at|from|near|outside of|outside)\s+((?:the\s+)?" + _CAPITALISED.pattern + ")")
@@ -45,10 +49,10 @@ class HeuristicAnswerer:
         for rank, passage in enumerate(passages):
             span = passage.span
             for start, end in split_sentences(span.text):
-                sentence = span.text[start:end]
+                words = span.text[start:end]
                 # A headline restates the topic, and a question (an FAQ's, a rhetorical one) only asks
                 # again: neither answers anything.
-                if sentence == span.title or sentence.rstrip("\"'”’)] ").endswith("?"):
+                if words == span.title or words.rstrip("\"'”’)] ").endswith("?"):
                     continue
                 key = (span.document_id, span.start + start, span.start + end)
                 # Overlapping chunks repeat sentences; keep the better passage's prior.
