@@ -26,6 +26,7 @@ from citeqa.index import BuildStats, CorruptIndex, IndexStore, VectorIndex, upda
 from citeqa.lexical import BM25Index
 from citeqa.questions import is_yes_no
 from citeqa.retrieval import HybridRetriever
+from citeqa.tables import TableAnswerer
 
 logger = logging.getLogger(__name__)
 
@@ -74,6 +75,7 @@ class QA:
         texts = [index_text(self.documents[c.document_id], c, settings.chunks.title_for_bm25) for c in index.chunks]
         self.retriever = HybridRetriever(index, BM25Index(texts), encoder, settings.retrieval)
         self._header = HeaderAnswerer()
+        self._tables = TableAnswerer(self.retriever.bm25.tokenize)
 
     # --- construction -----------------------------------------------------------------------
 
@@ -215,9 +217,12 @@ class QA:
                 timings["answer"] = 1000 * (time.perf_counter() - started)
                 return Answer(question, NO_ANSWER, False, 0.0, (), tuple(passages), standalone, message, timings)
         limit = top_k or settings.max_candidates
-        # Who wrote or filed a document is in its header, which no reader was trained to read.
-        citations = self._header.run(standalone, read, self.documents, limit) or chosen.run(
-            standalone, read, self.documents, limit
+        # Who wrote or filed a document is in its header, and a table's cell is where its row and column
+        # cross: neither is prose, which is all a reader was trained to read.
+        citations = (
+            self._header.run(standalone, read, self.documents, limit)
+            or self._tables.run(standalone, read, self.documents, limit)
+            or chosen.run(standalone, read, self.documents, limit)
         )
         citations = _deduplicate(citations)[:limit]
         timings["answer"] = 1000 * (time.perf_counter() - started)

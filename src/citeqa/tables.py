@@ -1,0 +1,158 @@
+"""Questions about one cell of a table, answered by finding its row and its column.
+
+Word, web and Markdown tables are read as one line per row, cells joined by " | ", the first row
+holding the headers. A reader trained on prose cannot tie "14 tonnes" to "Habitat A" and "Mass"
+across such lines ("When will Habitat B launch?" was answered with Habitat A's date). Here a
+question that names a row (a cell of it: "Habitat B") and a column (a header word: "launch") is
+answered with the cell where they cross, quoted with exact offsets like any other answer.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+from citeqa.answers import Citation, Passage, Span
+from citeqa.documents import Document
+from citeqa.questions import question_kind
+
+# A row line states its cell outright; what is uncertain is whether the question meant this table.
+# Above every answerer's abstention bar, below a certain answer (as for a document's header).
+TABLE_CONFIDENCE = 0.9
+
+_SEPARATOR = " | "
+_ROW_LINE = re.compile(r"[^\n]+")
+_WORDS = re.compile(r"\w+")
+_DIGIT = re.compile(r"\d")
+# Column headers are labels; a "header" cell longer than this is prose that happens to hold a " | "
+# ("FIGURE 1 | Current understanding of …" in a paper's text).
+_MAX_HEADER_CHARS = 80
+
+CellSpan = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class Table:
+    """Cell spans into a document's text: the header row's, then every row with as many cells."""
+
+    header: tuple[CellSpan, ...]
+    rows: tuple[tuple[CellSpan, ...], ...]
+    start: int
+    end: int
+
+
+def _cells(text: str, start: int, end: int) -> tuple[CellSpan, ...]:
+    spans, cursor = [], start
+    for part in text[start:end].split(_SEPARATOR):
+        spans.append((cursor, cursor + len(part)))
+        cursor += len(part) + len(_SEPARATOR)
+    return tuple(spans)
+
+
+def find_tables(text: str) -> list[Table]:
+    """Runs of two or more lines of " | "-joined cells; the first line of a run is its header.
+
+    A row with fewer cells than the header (an empty or merged cell was left out) cannot be aligned
+    with the columns and is skipped.
+    """
+    tables: list[Table] = []
+    run: list[tuple[CellSpan, ...]] = []
+
+    def close() -> None:
+        if len(run) >= 2 and all(end - start <= _MAX_HEADER_CHARS for start, end in run[0]):
+            header, rows = run[0], tuple(r for r in run[1:] if len(r) == len(run[0]))
+            if rows:
+                tables.append(Table(header, rows, header[0][0], run[-1][-1][1]))
+        run.clear()
+
+    for line in _ROW_LINE.finditer(text):
+        if not line.group().strip():
+            continue
+        if _SEPARATOR not in line.group():
+            close()
+            continue
+        run.append(_cells(text, line.start(), line.end()))
+    close()
+    return tables
+
+
+def _phrase(text: str) -> str:
+    return " ".join(_WORDS.findall(text.casefold()))
+
+
+class TableAnswerer:
+    """Answers from tables in the documents of the retrieved passages, where a passage covers the table."""
+
+    def __init__(self, tokenize: Callable[[str], list[str]]) -> None:
+        # The retriever's own tokenizer (stemmed), so "launch" in a question matches "Launch date".
+        self.tokenize = tokenize
+        # A document's tables, found once: the documents of a QA never change (new ones make a new QA).
+        self._tables: dict[str, list[Table]] = {}
+
+    def tables(self, document: Document) -> list[Table]:
+        if document.id not in self._tables:
+            self._tables[document.id] = find_tables(document.text)
+        return self._tables[document.id]
+
+    def run(
+        self, question: str, passages: Sequence[Passage], documents: Mapping[str, Document], limit: int
+    ) -> list[Citation]:
+        asked = f" {_phrase(question)} "
+        terms = set(self.tokenize(question))
+        kind = question_kind(question)
+        seen: set[tuple[str, int]] = set()
+        for passage in passages:
+            if _SEPARATOR not in passage.span.text:
+                continue
+            document = documents[passage.span.document_id]
+            for table in self.tables(document):
+                key = (document.id, table.start)
+                if key in seen or table.end <= passage.span.start or passage.span.end <= table.start:
+                    continue
+                seen.add(key)
+                found = self._cell(document.text, table, asked, terms, kind)
+                if found is not None:
+                    (start, end), (row_start, row_end) = found
+                    answer, row = Span.of(document, start, end), Span.of(document, row_start, row_end)
+                    return [Citation(answer=answer, sentence=row, score=TABLE_CONFIDENCE)][:limit]
+        return []
+
+    def _names(self, cell: str) -> bool:
+        """Whether a cell can name its row: words of substance ("Habitat B", "Day pass"), not "A" or "yes"."""
+        return len(_phrase(cell)) >= 3 and bool(self.tokenize(cell))
+
+    def _cell(
+        self, text: str, table: Table, asked: str, terms: set[str], kind: str
+    ) -> tuple[CellSpan, CellSpan] | None:
+        """The cell at the row the question names and the column it asks about, and its row; else None."""
+        named = []
+        for row in table.rows:
+            # The row's name: its longest cell that the question says word for word ("Habitat B").
+            lengths = [
+                (len(_phrase(text[s:e])), column)
+                for column, (s, e) in enumerate(row)
+                if self._names(text[s:e]) and f" {_phrase(text[s:e])} " in asked
+            ]
+            if lengths:
+                named.append((max(lengths), row))
+        if not named:
+            return None
+        named.sort(key=lambda item: -item[0][0])
+        (length, key_column), row = named[0]
+        if len(named) > 1 and named[1][0][0] == length:
+            return None  # two rows named as fully: which one is meant is not clear
+        overlaps = [
+            (len(terms & set(self.tokenize(text[s:e]))), column)
+            for column, (s, e) in enumerate(table.header)
+            if column != key_column
+        ]
+        best = max(overlaps, default=(0, -1))
+        if best[0] == 0 or [o for o, _ in overlaps].count(best[0]) > 1:
+            return None  # no header, or more than one, is what the question asks about
+        start, end = row[best[1]]
+        cell = text[start:end].strip()
+        if not cell or (kind in ("date", "number") and not _DIGIT.search(cell)):
+            return None
+        start = start + text[start:end].index(cell)
+        return (start, start + len(cell)), (row[0][0], row[-1][1])

@@ -1,0 +1,90 @@
+"""Table cells found by the row a question names and the column it asks about."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from citeqa import QA
+from citeqa.answers import Passage, Span
+from citeqa.documents import document_from_text
+from citeqa.tables import TableAnswerer, find_tables
+
+HABITATS = (
+    "Lunar habitat programme\n\nThree habitats are launched separately.\n\n"
+    "Habitat | Mass | Launch date | Contractor\n\n"
+    "Habitat A | 14 tonnes | March 2027 | Helios Corp\n\n"
+    "Habitat B | 11 tonnes | June 2028 | Orion Works\n\n"
+    "Habitat C | May 2029\n\n"  # a row with cells left out: it cannot be aligned with the columns
+    "Dana Whitfield reviews each launch."
+)
+_STOPWORDS = {"the", "a", "is", "of", "for", "what", "when", "who", "will", "how", "does", "do", "which", "in"}
+
+
+def tokenize(text: str) -> list[str]:
+    """Lower-case words without stopwords, plural and verb endings cut: enough of a stemmer for these tests."""
+    words = re.findall(r"\w+", text.lower())
+    return [re.sub(r"(?:es|s|ed|ing)$", "", w) for w in words if w not in _STOPWORDS]
+
+
+def ask(question: str, text: str = HABITATS) -> list[str]:
+    document = document_from_text("plan", text)
+    passage = Passage(Span.of(document, 0, len(text)), 1.0, 1.0, 1.0)
+    return [c.quote for c in TableAnswerer(tokenize).run(question, [passage], {"plan": document}, limit=3)]
+
+
+def test_tables_are_runs_of_rows_with_as_many_cells_as_the_header() -> None:
+    (table,) = find_tables(HABITATS)
+    assert [HABITATS[s:e] for s, e in table.header] == ["Habitat", "Mass", "Launch date", "Contractor"]
+    assert [[HABITATS[s:e] for s, e in row] for row in table.rows] == [
+        ["Habitat A", "14 tonnes", "March 2027", "Helios Corp"],
+        ["Habitat B", "11 tonnes", "June 2028", "Orion Works"],
+    ]
+    # The table spans all its lines, the one that could not be aligned included.
+    assert HABITATS[table.start : table.end].startswith("Habitat |")
+    assert HABITATS[table.start : table.end].endswith("Habitat C | May 2029")
+
+
+def test_prose_holding_a_bar_is_not_a_table() -> None:
+    prose = (
+        "FIGURE 1 | Current understanding of viral induced exacerbation of chronic airway inflammatory diseases.\n\n"
+        "FIGURE 2 | Proposed mechanism of viral clearance in the airway epithelium after infection."
+    )
+    assert find_tables(prose) == []
+
+
+def test_the_cell_where_the_named_row_and_the_asked_column_cross() -> None:
+    assert ask("When will Habitat B launch?") == ["June 2028"]
+    assert ask("Who is the contractor for Habitat A?") == ["Helios Corp"]
+    assert ask("What is the mass of Habitat B?") == ["11 tonnes"]
+
+
+def test_no_answer_unless_both_row_and_column_are_clear() -> None:
+    assert ask("What is the mass?") == []  # no row named
+    assert ask("How heavy is Habitat A?") == []  # no header says "heavy"
+    assert ask("Compare the mass of Habitat A and Habitat B.") == []  # two rows
+    assert ask("When will Habitat C launch?") == []  # its row could not be aligned
+    assert ask("How many contractors does Habitat A have?") == []  # a number asked, a name found
+
+
+def test_a_table_in_a_word_file_answers_through_the_pipeline(tmp_path: Path) -> None:
+    import docx
+
+    corpus = tmp_path / "docs"
+    corpus.mkdir()
+    document = docx.Document()
+    document.add_paragraph("Ferry prices", style="Title")
+    document.add_paragraph("Prices for the harbour ferry, valid from April.")
+    rows = [("Ticket", "Adult fare", "Child fare"), ("Single", "4.50 EUR", "2.20 EUR")]
+    rows.append(("Return", "8.00 EUR", "4.00 EUR"))
+    table = document.add_table(rows=3, cols=3)
+    for r, row in enumerate(rows):
+        for c, value in enumerate(row):
+            table.cell(r, c).text = value
+    document.save(str(corpus / "prices.docx"))
+    qa = QA.from_directory(corpus, index_dir=tmp_path / "index", progress=False)
+    answer = qa.ask("What does a return ticket cost for a child?")
+    assert answer.text == "4.00 EUR"
+    citation = answer.citations[0]
+    assert citation.sentence.text == "Return | 8.00 EUR | 4.00 EUR"
+    assert qa.documents["prices"].text[citation.start : citation.end] == "4.00 EUR"
