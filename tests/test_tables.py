@@ -57,6 +57,14 @@ def test_the_cell_where_the_named_row_and_the_asked_column_cross() -> None:
     assert ask("When will Habitat B launch?") == ["June 2028"]
     assert ask("Who is the contractor for Habitat A?") == ["Helios Corp"]
     assert ask("What is the mass of Habitat B?") == ["11 tonnes"]
+    # Any cell can name the row, and the answer can be the row's name.
+    assert ask("Which habitat launches in June 2028?") == ["Habitat B"]
+
+
+def test_the_words_that_found_the_row_do_not_also_choose_the_column() -> None:
+    prices = "Ticket | Adult fare | Child fare\n\nSingle | 4.50 EUR | 2.20 EUR\n\nDay pass | 12.00 EUR | 6.00 EUR"
+    assert ask("Which ticket has a child fare of 6.00 EUR?", prices) == ["Day pass"]
+    assert ask("What does a day pass cost for a child?", prices) == ["6.00 EUR"]
 
 
 def test_no_answer_unless_both_row_and_column_are_clear() -> None:

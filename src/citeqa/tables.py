@@ -142,8 +142,13 @@ class TableAnswerer:
         (length, key_column), row = named[0]
         if len(named) > 1 and named[1][0][0] == length:
             return None  # two rows named as fully: which one is meant is not clear
+        # The words that found the row (its cell, that cell's header) do not also ask for the column:
+        # in "Which ticket has a child fare of 6.00 EUR?", "fare" must not point at "Adult fare".
+        key_start, key_end = row[key_column]
+        head_start, head_end = table.header[key_column]
+        asking = terms - set(self.tokenize(text[key_start:key_end])) - set(self.tokenize(text[head_start:head_end]))
         overlaps = [
-            (len(terms & set(self.tokenize(text[s:e]))), column)
+            (len(asking & set(self.tokenize(text[s:e]))), column)
             for column, (s, e) in enumerate(table.header)
             if column != key_column
         ]
