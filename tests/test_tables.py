@@ -96,3 +96,15 @@ def test_a_table_in_a_word_file_answers_through_the_pipeline(tmp_path: Path) -> 
     citation = answer.citations[0]
     assert citation.sentence.text == "Return | 8.00 EUR | 4.00 EUR"
     assert qa.documents["prices"].text[citation.start : citation.end] == "4.00 EUR"
+
+
+def test_a_two_column_table_of_labels_and_values_needs_no_header_row() -> None:
+    specs = "X200 specifications\n\nWeight | 180 g\n\nBattery | 4000 mAh\n\nMaker | Lumo Devices"
+    assert ask("What is the weight?", specs) == ["180 g"]  # the first line is a row too
+    assert ask("How big is the battery?", specs) == ["4000 mAh"]
+    assert ask("Who is the maker?", specs) == ["Lumo Devices"]
+    assert ask("Which part weighs 180 g?", specs) == ["Weight"]
+    assert ask("Where is the battery?", specs) == []  # a place asked, a quantity found
+    prices = "Ticket | Price\n\nSingle | 4.50 EUR\n\nReturn | 8.00 EUR"
+    assert ask("What is the price of a single?", prices) == ["4.50 EUR"]
+    assert ask("What is the price of a ticket?", prices) == []  # the header row asks nothing

@@ -77,6 +77,15 @@ def find_tables(text: str) -> list[Table]:
     return tables
 
 
+def _fits(kind: str, cell: str) -> bool:
+    """Whether a cell can be the kind of answer asked for: a date or number has digits, a name capitals."""
+    if kind in ("date", "number"):
+        return _DIGIT.search(cell) is not None
+    if kind in ("person", "place"):
+        return any(word[0].isupper() for word in cell.split())
+    return True
+
+
 def _phrase(text: str) -> str:
     return " ".join(_WORDS.findall(text.casefold()))
 
@@ -118,6 +127,25 @@ class TableAnswerer:
                     return [Citation(answer=answer, sentence=row, score=TABLE_CONFIDENCE)][:limit]
         return []
 
+    def _column(
+        self, text: str, table: Table, row: tuple[CellSpan, ...], key_column: int, terms: set[str]
+    ) -> int | None:
+        """The one column whose header shares most words with the question, if only one does."""
+        # The words that found the row (its cell, that cell's header) do not also ask for the column:
+        # in "Which ticket has a child fare of 6.00 EUR?", "fare" must not point at "Adult fare".
+        key_start, key_end = row[key_column]
+        head_start, head_end = table.header[key_column]
+        asking = terms - set(self.tokenize(text[key_start:key_end])) - set(self.tokenize(text[head_start:head_end]))
+        overlaps = [
+            (len(asking & set(self.tokenize(text[s:e]))), column)
+            for column, (s, e) in enumerate(table.header)
+            if column != key_column
+        ]
+        best, column = max(overlaps, default=(0, -1))
+        if best == 0 or [o for o, _ in overlaps].count(best) > 1:
+            return None  # no header, or more than one, is what the question asks about
+        return column
+
     def _names(self, cell: str) -> bool:
         """Whether a cell can name its row: words of substance ("Habitat B", "Day pass"), not "A" or "yes"."""
         return len(_phrase(cell)) >= 3 and bool(self.tokenize(cell))
@@ -126,8 +154,11 @@ class TableAnswerer:
         self, text: str, table: Table, asked: str, terms: set[str], kind: str
     ) -> tuple[CellSpan, CellSpan] | None:
         """The cell at the row the question names and the column it asks about, and its row; else None."""
+        # A two-column table is often a list of labels and values with no header row ("Battery | 4000
+        # mAh"), so its first line may be a row too; the answer is then the other cell of the row.
+        pairs = len(table.header) == 2
         named = []
-        for row in table.rows:
+        for row in (table.header, *table.rows) if pairs else table.rows:
             # The row's name: its longest cell that the question says word for word ("Habitat B").
             lengths = [
                 (len(_phrase(text[s:e])), column)
@@ -142,22 +173,21 @@ class TableAnswerer:
         (length, key_column), row = named[0]
         if len(named) > 1 and named[1][0][0] == length:
             return None  # two rows named as fully: which one is meant is not clear
-        # The words that found the row (its cell, that cell's header) do not also ask for the column:
-        # in "Which ticket has a child fare of 6.00 EUR?", "fare" must not point at "Adult fare".
-        key_start, key_end = row[key_column]
-        head_start, head_end = table.header[key_column]
-        asking = terms - set(self.tokenize(text[key_start:key_end])) - set(self.tokenize(text[head_start:head_end]))
-        overlaps = [
-            (len(asking & set(self.tokenize(text[s:e]))), column)
-            for column, (s, e) in enumerate(table.header)
-            if column != key_column
-        ]
-        best = max(overlaps, default=(0, -1))
-        if best[0] == 0 or [o for o, _ in overlaps].count(best[0]) > 1:
-            return None  # no header, or more than one, is what the question asks about
-        start, end = row[best[1]]
+        if pairs:
+            column = 1 - key_column
+            # A header row names its column, and a question that says both words asks about the
+            # table, not for a value ("What is the price of a ticket?" of "Ticket | Price").
+            start, end = row[column]
+            if row is table.header and f" {_phrase(text[start:end])} " in asked:
+                return None
+        else:
+            found = self._column(text, table, row, key_column, terms)
+            if found is None:
+                return None
+            column = found
+        start, end = row[column]
         cell = text[start:end].strip()
-        if not cell or (kind in ("date", "number") and not _DIGIT.search(cell)):
+        if not cell or not _fits(kind, cell):
             return None
         start = start + text[start:end].index(cell)
         return (start, start + len(cell)), (row[0][0], row[-1][1])
