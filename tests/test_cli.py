@@ -110,7 +110,8 @@ def test_eval_writes_json_and_markdown(tmp_path: Path, corpus_dir: Path) -> None
     assert set(report["retrieval"]) == {"dense", "bm25", "rrf", "hybrid"}
     assert "| heuristic |" in (out / "q.md").read_text() and "recall@5" in result.output
     bars = {name: Settings().answer.min_score(name) for name in ("heuristic", "reader")}
-    assert report["settings"] == {"encoder": Settings().encoder, "min_score": bars}
+    assert report["settings"] == {"encoder": Settings().encoder, "min_score": bars, "yes_no_answerer": "heuristic"}
+    assert "Yes/no questions are answered by the heuristic answerer in every row." in result.output
 
 
 def test_eval_reports_a_lowered_bar(tmp_path: Path, corpus_dir: Path) -> None:

@@ -167,6 +167,8 @@ def evaluate(qa: QA, question_set: QuestionSet, answerers: Sequence[AnswererName
         settings={
             "encoder": qa.settings.encoder,
             "min_score": {name: qa.settings.answer.min_score(name) for name in answerers},
+            # Whichever answerer is scored, yes/no questions go to this one (None: to the one scored).
+            "yes_no_answerer": qa.settings.answer.yes_no_answerer,
         },
     )
 
@@ -257,7 +259,12 @@ def markdown(report: Report) -> str:
         f"index build {report.index_build_seconds:g} s ({report.chunks_per_second:g} chunks/s; 0 = loaded from disk).",
         f"Encoder {report.settings.get('encoder', '?')}; answers need confidence ≥ "
         + (", ".join(f"{v:g} ({k})" for k, v in report.settings.get("min_score", {}).items()) or "–")
-        + ".",
+        + "."
+        + (
+            f" Yes/no questions are answered by the {report.settings['yes_no_answerer']} answerer in every row."
+            if report.settings.get("yes_no_answerer")
+            else ""
+        ),
         "",
         "## Answers",
         "",
