@@ -86,6 +86,18 @@ def test_other_candidates_are_offered_as_alternatives_not_as_support() -> None:
     assert "score 0.90" in rendered.split("Other possible answers:")[0]
 
 
+def test_a_table_cell_is_shown_inside_its_passage_which_holds_the_header() -> None:
+    text = "Lunar plan\n\nHabitat | Launch date\n\nHabitat A | March 2027\n\nHabitat B | June 2028"
+    document = document_from_text("plan", text)
+    cell, row = text.index("June"), text.index("Habitat B")
+    answer, row_span = Span.of(document, cell, len(text)), Span.of(document, row, len(text))
+    citation = Citation(answer=answer, sentence=row_span, score=0.9)
+    passage = Passage(span=Span.of(document, 0, len(text)), score=1.0, dense_score=1.0, bm25_score=1.0)
+    rendered = render_answer(Answer("q", citation.quote, True, 0.9, (citation,), (passage,)))
+    quote = rendered.split("<blockquote>")[1].split("</blockquote>")[0]
+    assert "Habitat | Launch date" in quote and "Habitat B | <mark>June 2028</mark>" in quote
+
+
 def test_a_sentence_answer_is_shown_inside_its_passage() -> None:
     rendered = render_answer(_answer(_TEXT.index("The answer"), _TEXT.index(" Last")))
     assert "First sentence here. <mark>The answer is Mount Fuji in Japan.</mark> Last sentence." in rendered

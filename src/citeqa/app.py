@@ -10,7 +10,14 @@ from urllib.parse import quote
 
 from citeqa.answers import Answer, Citation, Passage, Span, passage_preview, quoted
 from citeqa.conversation import Turn
-from citeqa.documents import READABLE_TYPES, SUPPORTED_SUFFIXES, Document, UnreadableDocument, read_document
+from citeqa.documents import (
+    READABLE_TYPES,
+    SUPPORTED_SUFFIXES,
+    TABLE_CELL_SEPARATOR,
+    Document,
+    UnreadableDocument,
+    read_document,
+)
 from citeqa.pipeline import QA, QuestionError
 
 EXAMPLES = [
@@ -109,9 +116,10 @@ def render_answer(answer: Answer) -> str:
 
 
 def _context(answer: Answer, citation: Citation) -> Span:
-    """The text to show the quote inside: its sentence, or, when the quote is that whole sentence,
-    the retrieved passage around it (else the answer would only be repeated)."""
-    if citation.answer != citation.sentence:
+    """The text to show the quote inside: its sentence, or the retrieved passage around it when the
+    quote is that whole sentence (else the answer would only be repeated) or a table's cell (whose
+    row alone would not say which column it is: the passage holds the header too)."""
+    if citation.answer != citation.sentence and TABLE_CELL_SEPARATOR not in citation.sentence.text:
         return citation.sentence
     return next(
         (

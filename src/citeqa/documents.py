@@ -22,6 +22,8 @@ logger = logging.getLogger(__name__)
 SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
 # For messages and labels: the kinds of file, without the longer or shorter spelling of one beside it.
 READABLE_TYPES = ", ".join(s for s in SUPPORTED_SUFFIXES if s not in (".htm", ".markdown"))
+# A table row is one line of text, its cells joined by this (Word, web pages, Markdown alike).
+TABLE_CELL_SEPARATOR = " | "
 
 
 @dataclass(frozen=True)
@@ -333,7 +335,7 @@ def _html_text(markup: str) -> tuple[str, str]:
             line_break.replace_with(" ")
         cells = [" ".join(cell.get_text().split()) for cell in row.find_all(["td", "th"], recursive=False)]
         row.clear()
-        row.append(" | ".join(cell for cell in cells if cell))
+        row.append(TABLE_CELL_SEPARATOR.join(cell for cell in cells if cell))
     # html-text breaks lines at block elements only, so a link or a bold word stays in its sentence.
     lines = (line.strip() for line in html_text.extract_text(str(soup), guess_layout=True).splitlines())
     return "\n\n".join(line for line in lines if line), title
@@ -395,7 +397,7 @@ def _word_blocks(word: Any) -> tuple[str, str]:
                 # Merged cells repeat in every column they span; one copy is enough.
                 unique = [c for i, c in enumerate(cells) if c and (i == 0 or c != cells[i - 1])]
                 if unique:
-                    blocks.append(" | ".join(unique))
+                    blocks.append(TABLE_CELL_SEPARATOR.join(unique))
         elif item.text.strip():
             blocks.append(item.text.strip())
             if not title and item.style is not None and item.style.name == "Title":

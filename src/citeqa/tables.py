@@ -14,14 +14,13 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from citeqa.answers import Citation, Passage, Span
-from citeqa.documents import Document
+from citeqa.documents import TABLE_CELL_SEPARATOR, Document
 from citeqa.questions import question_kind
 
 # A row line states its cell outright; what is uncertain is whether the question meant this table.
 # Above every answerer's abstention bar, below a certain answer (as for a document's header).
 TABLE_CONFIDENCE = 0.9
 
-_SEPARATOR = " | "
 _ROW_LINE = re.compile(r"[^\n]+")
 _WORDS = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
@@ -44,9 +43,9 @@ class Table:
 
 def _cells(text: str, start: int, end: int) -> tuple[CellSpan, ...]:
     spans, cursor = [], start
-    for part in text[start:end].split(_SEPARATOR):
+    for part in text[start:end].split(TABLE_CELL_SEPARATOR):
         spans.append((cursor, cursor + len(part)))
-        cursor += len(part) + len(_SEPARATOR)
+        cursor += len(part) + len(TABLE_CELL_SEPARATOR)
     return tuple(spans)
 
 
@@ -69,7 +68,7 @@ def find_tables(text: str) -> list[Table]:
     for line in _ROW_LINE.finditer(text):
         if not line.group().strip():
             continue
-        if _SEPARATOR not in line.group():
+        if TABLE_CELL_SEPARATOR not in line.group():
             close()
             continue
         run.append(_cells(text, line.start(), line.end()))
@@ -112,7 +111,7 @@ class TableAnswerer:
         kind = question_kind(question)
         seen: set[tuple[str, int]] = set()
         for passage in passages:
-            if _SEPARATOR not in passage.span.text:
+            if TABLE_CELL_SEPARATOR not in passage.span.text:
                 continue
             document = documents[passage.span.document_id]
             for table in self.tables(document):
