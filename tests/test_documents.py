@@ -316,3 +316,21 @@ def test_markdown_is_read_as_the_text_it_renders_to(tmp_path: Path) -> None:
     (tmp_path / "notes.markdown").write_text("Plain notes\n\n## Moths\n\nNo *front* matter here.", encoding="utf-8")
     (notes,) = load_directory(tmp_path).documents
     assert notes.title == "Plain notes" and notes.text == "Plain notes\n\nMoths\n\nNo front matter here."
+
+
+def test_csv_is_read_as_a_table_whose_rows_line_up_with_the_header(tmp_path: Path) -> None:
+    (tmp_path / "fares.csv").write_text(
+        'Ticket,Adult fare,Child fare\nSingle,4.50 EUR,2.20 EUR\nReturn,8.00 EUR,\n'
+        '"Day pass, weekend",12.00 EUR,6.00 EUR\n',
+        encoding="utf-8",
+    )
+    (tmp_path / "stops.csv").write_text("Stop;Opens\nHarbour;06:00\n", encoding="utf-8")
+    fares, stops = load_directory(tmp_path).documents
+    assert fares.title == "fares"  # a CSV file's first line is its header, not a title
+    assert fares.text.split("\n\n") == [
+        "Ticket | Adult fare | Child fare",
+        "Single | 4.50 EUR | 2.20 EUR",
+        "Return | 8.00 EUR | ",  # the empty cell is kept, so the row keeps its columns
+        "Day pass, weekend | 12.00 EUR | 6.00 EUR",
+    ]
+    assert stops.text == "Stop | Opens\n\nHarbour | 06:00"  # semicolons, sniffed

@@ -108,3 +108,9 @@ def test_a_two_column_table_of_labels_and_values_needs_no_header_row() -> None:
     prices = "Ticket | Price\n\nSingle | 4.50 EUR\n\nReturn | 8.00 EUR"
     assert ask("What is the price of a single?", prices) == ["4.50 EUR"]
     assert ask("What is the price of a ticket?", prices) == []  # the header row asks nothing
+
+
+def test_an_empty_cell_kept_in_its_place_keeps_the_row_aligned() -> None:
+    fares = "Ticket | Adult fare | Child fare\n\nReturn | 8.00 EUR | \n\nSingle | 4.50 EUR | 2.20 EUR"
+    assert ask("What does a return cost for an adult?", fares) == ["8.00 EUR"]
+    assert ask("What does a return cost for a child?", fares) == []  # the cell is empty

@@ -19,7 +19,7 @@ from citeqa.extraction_cache import ExtractionCache
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx")
+SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".csv")
 # For messages and labels: the kinds of file, without the longer or shorter spelling of one beside it.
 READABLE_TYPES = ", ".join(s for s in SUPPORTED_SUFFIXES if s not in (".htm", ".markdown"))
 # A table row is one line of text, its cells joined by this (Word, web pages, Markdown alike).
@@ -138,6 +138,8 @@ def read_document(
             text, title = _html_text(text)
         elif suffix in (".md", ".markdown"):
             text, title = _markdown_text(text)
+        elif suffix == ".csv":
+            text, title = _csv_text(text), path.stem
         document = document_from_text(doc_id, text, source=str(path), title=title, encoding=encoding)
         if document.encoding_guessed:
             logger.warning("%s is not UTF-8; read as %s (save it as UTF-8 if its accents look wrong)", path, encoding)
@@ -365,6 +367,25 @@ def _markdown_text(source: str) -> tuple[str, str]:
     markup = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render(source)
     text, heading = _html_text(markup)
     return text, title or heading
+
+
+def _csv_text(source: str) -> str:
+    """A CSV file as a table: a line per row, its cells joined as a web page's or Word table's are.
+
+    Empty cells are kept (" |  | "), so every row still lines up with the header. The delimiter
+    (comma, semicolon, tab) is sniffed from the start of the file.
+    """
+    import csv
+
+    try:
+        dialect: Any = csv.Sniffer().sniff(source[:8192], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        rows = [[" ".join(cell.split()) for cell in row] for row in csv.reader(source.splitlines(), dialect)]
+    except csv.Error as error:
+        raise UnreadableDocument(f"not a readable CSV file ({error})") from error
+    return "\n\n".join(TABLE_CELL_SEPARATOR.join(row) for row in rows if any(row))
 
 
 def _docx_text(data: bytes) -> tuple[str, str]:
