@@ -1,10 +1,11 @@
 """Questions about one cell of a table, answered by finding its row and its column.
 
 Word, web, Markdown and CSV tables are read as one line per row, cells joined by " | ", the first
-row holding the headers (a two-column table of labels and values may have none). A reader trained on prose cannot tie "14 tonnes" to "Habitat A" and "Mass"
-across such lines ("When will Habitat B launch?" was answered with Habitat A's date). Here a
-question that names a row (a cell of it: "Habitat B") and a column (a header word: "launch") is
-answered with the cell where they cross, quoted with exact offsets like any other answer.
+row holding the headers (a two-column table of labels and values may have none). A reader trained
+on prose cannot tie "14 tonnes" to "Habitat A" and "Mass" across such lines ("When will Habitat B
+launch?" was answered with Habitat A's date). Here a question that names a row (a cell of it:
+"Habitat B") and a column (a header word: "launch") is answered with the cell where they cross,
+quoted with exact offsets like any other answer.
 """
 
 from __future__ import annotations
