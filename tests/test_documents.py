@@ -209,7 +209,7 @@ def test_html_inline_markup_stays_inside_its_sentence_and_a_table_row_is_one_lin
         "Block two",
         "Habitat | Mass",
         "Habitat A | 14 tonnes",
-        "Habitat B",
+        "Habitat B | –",  # an empty cell keeps its place, so the row keeps its columns
         "First item",
         "Second item",
     ]
@@ -330,7 +330,28 @@ def test_csv_is_read_as_a_table_whose_rows_line_up_with_the_header(tmp_path: Pat
     assert fares.text.split("\n\n") == [
         "Ticket | Adult fare | Child fare",
         "Single | 4.50 EUR | 2.20 EUR",
-        "Return | 8.00 EUR | ",  # the empty cell is kept, so the row keeps its columns
+        "Return | 8.00 EUR | –",  # the empty cell is kept, so the row keeps its columns
         "Day pass, weekend | 12.00 EUR | 6.00 EUR",
     ]
     assert stops.text == "Stop | Opens\n\nHarbour | 06:00"  # semicolons, sniffed
+
+
+def test_cells_spanning_columns_keep_every_row_in_line_with_its_header(tmp_path: Path) -> None:
+    import docx
+
+    word = docx.Document()
+    table = word.add_table(rows=3, cols=3)
+    for row, values in zip(table.rows, [("Stop", "Opens", "Closes"), ("Harbour", "06:00", "22:00")], strict=False):
+        for cell, value in zip(row.cells, values, strict=True):
+            cell.text = value
+    merged = table.cell(2, 1).merge(table.cell(2, 2))
+    table.cell(2, 0).text, merged.text = "Museum", "closed in winter"
+    word.save(str(tmp_path / "stops.docx"))
+    (tmp_path / "stops.html").write_text(
+        "<table><tr><th>Stop</th><th>Opens</th><th>Closes</th></tr>"
+        "<tr><td>Museum</td><td colspan='2'>closed in winter</td></tr><tr><td></td><td></td><td></td></tr></table>",
+        encoding="utf-8",
+    )
+    word_text, page_text = (d.text for d in load_directory(tmp_path).documents)
+    assert word_text.split("\n\n")[-1] == "Museum | closed in winter | –"
+    assert page_text.split("\n\n") == ["Stop | Opens | Closes", "Museum | closed in winter | –"]  # no empty row

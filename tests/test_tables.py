@@ -111,6 +111,6 @@ def test_a_two_column_table_of_labels_and_values_needs_no_header_row() -> None:
 
 
 def test_an_empty_cell_kept_in_its_place_keeps_the_row_aligned() -> None:
-    fares = "Ticket | Adult fare | Child fare\n\nReturn | 8.00 EUR | \n\nSingle | 4.50 EUR | 2.20 EUR"
+    fares = "Ticket | Adult fare | Child fare\n\nReturn | 8.00 EUR | –\n\nSingle | 4.50 EUR | 2.20 EUR"
     assert ask("What does a return cost for an adult?", fares) == ["8.00 EUR"]
     assert ask("What does a return cost for a child?", fares) == []  # the cell is empty

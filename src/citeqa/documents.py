@@ -24,6 +24,9 @@ SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".doc
 READABLE_TYPES = ", ".join(s for s in SUPPORTED_SUFFIXES if s not in (".htm", ".markdown"))
 # A table row is one line of text, its cells joined by this (Word, web pages, Markdown alike).
 TABLE_CELL_SEPARATOR = " | "
+# What an empty or merged-away cell reads as, so that every row keeps its columns (an empty string
+# would vanish when a line's ends are trimmed).
+EMPTY_CELL = "–"
 
 
 @dataclass(frozen=True)
@@ -335,9 +338,15 @@ def _html_text(markup: str) -> tuple[str, str]:
     for row in soup.find_all("tr"):
         for line_break in row.find_all("br"):
             line_break.replace_with(" ")
-        cells = [" ".join(cell.get_text().split()) for cell in row.find_all(["td", "th"], recursive=False)]
+        cells = []
+        for cell in row.find_all(["td", "th"], recursive=False):
+            # A cell spanning columns fills them all: its text in the first, the rest left empty.
+            colspan = str(cell.get("colspan", ""))
+            span = int(colspan) if colspan.isdigit() else 1
+            cells += [" ".join(cell.get_text().split()) or EMPTY_CELL] + [EMPTY_CELL] * (max(span, 1) - 1)
         row.clear()
-        row.append(TABLE_CELL_SEPARATOR.join(cell for cell in cells if cell))
+        if any(cell != EMPTY_CELL for cell in cells):
+            row.append(TABLE_CELL_SEPARATOR.join(cells))
     # html-text breaks lines at block elements only, so a link or a bold word stays in its sentence.
     lines = (line.strip() for line in html_text.extract_text(str(soup), guess_layout=True).splitlines())
     return "\n\n".join(line for line in lines if line), title
@@ -372,7 +381,7 @@ def _markdown_text(source: str) -> tuple[str, str]:
 def _csv_text(source: str) -> str:
     """A CSV file as a table: a line per row, its cells joined as a web page's or Word table's are.
 
-    Empty cells are kept (" |  | "), so every row still lines up with the header. The delimiter
+    Empty cells read as EMPTY_CELL, so every row still lines up with the header. The delimiter
     (comma, semicolon, tab) is sniffed from the start of the file.
     """
     import csv
@@ -382,10 +391,12 @@ def _csv_text(source: str) -> str:
     except csv.Error:
         dialect = csv.excel
     try:
-        rows = [[" ".join(cell.split()) for cell in row] for row in csv.reader(source.splitlines(), dialect)]
+        rows = [
+            [" ".join(cell.split()) or EMPTY_CELL for cell in row] for row in csv.reader(source.splitlines(), dialect)
+        ]
     except csv.Error as error:
         raise UnreadableDocument(f"not a readable CSV file ({error})") from error
-    return "\n\n".join(TABLE_CELL_SEPARATOR.join(row) for row in rows if any(row))
+    return "\n\n".join(TABLE_CELL_SEPARATOR.join(row) for row in rows if any(c != EMPTY_CELL for c in row))
 
 
 def _docx_text(data: bytes) -> tuple[str, str]:
@@ -415,10 +426,11 @@ def _word_blocks(word: Any) -> tuple[str, str]:
         if isinstance(item, Table):
             for row in item.rows:
                 cells = [" ".join(cell.text.split()) for cell in row.cells]
-                # Merged cells repeat in every column they span; one copy is enough.
-                unique = [c for i, c in enumerate(cells) if c and (i == 0 or c != cells[i - 1])]
-                if unique:
-                    blocks.append(TABLE_CELL_SEPARATOR.join(unique))
+                # Merged cells repeat in every column they span; one copy is enough, and the columns
+                # it spans are kept empty so the row still lines up with the header.
+                kept = [c if c and (i == 0 or c != cells[i - 1]) else EMPTY_CELL for i, c in enumerate(cells)]
+                if any(c != EMPTY_CELL for c in kept):
+                    blocks.append(TABLE_CELL_SEPARATOR.join(kept))
         elif item.text.strip():
             blocks.append(item.text.strip())
             if not title and item.style is not None and item.style.name == "Title":

@@ -15,7 +15,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from citeqa.answers import Citation, Passage, Span
-from citeqa.documents import TABLE_CELL_SEPARATOR, Document
+from citeqa.documents import EMPTY_CELL, TABLE_CELL_SEPARATOR, Document
 from citeqa.questions import question_kind
 
 # A row line states its cell outright; what is uncertain is whether the question meant this table.
@@ -53,8 +53,8 @@ def _cells(text: str, start: int, end: int) -> tuple[CellSpan, ...]:
 def find_tables(text: str) -> list[Table]:
     """Runs of two or more lines of " | "-joined cells; the first line of a run is its header.
 
-    A row with fewer cells than the header (an empty or merged cell was left out) cannot be aligned
-    with the columns and is skipped.
+    A row with another number of cells than the header cannot be aligned with the columns and is
+    skipped (documents.py keeps empty and merged cells in place, as EMPTY_CELL).
     """
     tables: list[Table] = []
     run: list[tuple[CellSpan, ...]] = []
@@ -187,7 +187,7 @@ class TableAnswerer:
             column = found
         start, end = row[column]
         cell = text[start:end].strip()
-        if not cell or not _fits(kind, cell):
+        if cell in ("", EMPTY_CELL) or not _fits(kind, cell):
             return None
         start = start + text[start:end].index(cell)
         return (start, start + len(cell)), (row[0][0], row[-1][1])
