@@ -385,15 +385,16 @@ def _csv_text(source: str) -> str:
     (comma, semicolon, tab) is sniffed from the start of the file.
     """
     import csv
+    import io
 
     try:
         dialect: Any = csv.Sniffer().sniff(source[:8192], delimiters=",;\t|")
     except csv.Error:
         dialect = csv.excel
     try:
-        rows = [
-            [" ".join(cell.split()) or EMPTY_CELL for cell in row] for row in csv.reader(source.splitlines(), dialect)
-        ]
+        # A quoted cell may hold line breaks: the reader gets the text whole, not split into lines.
+        records = csv.reader(io.StringIO(source, newline=""), dialect)
+        rows = [[" ".join(cell.split()) or EMPTY_CELL for cell in record] for record in records]
     except csv.Error as error:
         raise UnreadableDocument(f"not a readable CSV file ({error})") from error
     return "\n\n".join(TABLE_CELL_SEPARATOR.join(row) for row in rows if any(c != EMPTY_CELL for c in row))
@@ -425,12 +426,17 @@ def _word_blocks(word: Any) -> tuple[str, str]:
     for item in word.iter_inner_content():
         if isinstance(item, Table):
             for row in item.rows:
-                cells = [" ".join(cell.text.split()) for cell in row.cells]
-                # Merged cells repeat in every column they span; one copy is enough, and the columns
-                # it spans are kept empty so the row still lines up with the header.
-                kept = [c if c and (i == 0 or c != cells[i - 1]) else EMPTY_CELL for i, c in enumerate(cells)]
-                if any(c != EMPTY_CELL for c in kept):
-                    blocks.append(TABLE_CELL_SEPARATOR.join(kept))
+                # A merged cell is listed once per column it spans: its text once, the rest kept empty
+                # so the row still lines up with the header ("Yes | Yes" in two cells stays two).
+                cells, listed = [], row.cells
+                column = 0
+                while column < len(listed):
+                    cell = listed[column]
+                    span = max(cell.grid_span, 1)
+                    cells += [" ".join(cell.text.split()) or EMPTY_CELL] + [EMPTY_CELL] * (span - 1)
+                    column += span
+                if any(c != EMPTY_CELL for c in cells):
+                    blocks.append(TABLE_CELL_SEPARATOR.join(cells))
         elif item.text.strip():
             blocks.append(item.text.strip())
             if not title and item.style is not None and item.style.name == "Title":
