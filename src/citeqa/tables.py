@@ -124,7 +124,10 @@ class TableAnswerer:
                 if found is not None:
                     (start, end), (row_start, row_end) = found
                     answer, row = Span.of(document, start, end), Span.of(document, row_start, row_end)
-                    return [Citation(answer=answer, sentence=row, score=TABLE_CONFIDENCE)][:limit]
+                    # An empty cell is the table's answer too: it has no value there. Scored 0, it makes
+                    # citeqa decline, where the reader would quote the same column of another row.
+                    score = 0.0 if answer.text in ("", EMPTY_CELL) else TABLE_CONFIDENCE
+                    return [Citation(answer=answer, sentence=row, score=score)][:limit]
         return []
 
     def _column(
@@ -187,7 +190,7 @@ class TableAnswerer:
             column = found
         start, end = row[column]
         cell = text[start:end].strip()
-        if cell in ("", EMPTY_CELL) or not _fits(kind, cell):
+        if cell not in ("", EMPTY_CELL) and not _fits(kind, cell):
             return None
-        start = start + text[start:end].index(cell)
+        start = start + (text[start:end].index(cell) if cell else 0)
         return (start, start + len(cell)), (row[0][0], row[-1][1])
