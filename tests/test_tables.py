@@ -73,6 +73,7 @@ def test_no_answer_unless_both_row_and_column_are_clear() -> None:
     assert ask("Compare the mass of Habitat A and Habitat B.") == []  # two rows
     assert ask("When will Habitat C launch?") == []  # its row could not be aligned
     assert ask("How many contractors does Habitat A have?") == []  # a number asked, a name found
+    assert ask("Why was the launch of Habitat B moved?") == []  # a reason asked: no cell gives one
 
 
 def test_a_table_in_a_word_file_answers_through_the_pipeline(tmp_path: Path) -> None:

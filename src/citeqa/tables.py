@@ -25,6 +25,7 @@ TABLE_CONFIDENCE = 0.9
 _ROW_LINE = re.compile(r"[^\n]+")
 _WORDS = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
+_ASKS_A_REASON = re.compile(r"\s*(?:why|how come|explain|describe)\b", re.IGNORECASE)
 # Column headers are labels; a "header" cell longer than this is prose that happens to hold a " | "
 # ("FIGURE 1 | Current understanding of …" in a paper's text).
 _MAX_HEADER_CHARS = 80
@@ -107,6 +108,8 @@ class TableAnswerer:
     def run(
         self, question: str, passages: Sequence[Passage], documents: Mapping[str, Document], limit: int
     ) -> list[Citation]:
+        if _ASKS_A_REASON.match(question):
+            return []  # "Why was Habitat B's launch moved?": no cell gives a reason
         asked = f" {_phrase(question)} "
         terms = set(self.tokenize(question))
         kind = question_kind(question)
