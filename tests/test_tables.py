@@ -61,6 +61,15 @@ def test_the_cell_where_the_named_row_and_the_asked_column_cross() -> None:
     assert ask("Which habitat launches in June 2028?") == ["Habitat B"]
 
 
+def test_of_rows_named_alike_the_one_the_question_says_more_of() -> None:
+    results = (
+        "set | answerer | answerable F1 | overall F1\n\nours (32) | reader | 71.7 | 75.2\n\n"
+        "– | heuristic | 41.4 | 48.7\n\nNormans (208) | reader | 55.3 | 55.8"
+    )
+    assert ask("What is the answerable F1 of the reader on ours?", results) == ["71.7"]
+    assert ask("What is the answerable F1 of the reader?", results) == []  # two reader rows
+
+
 def test_the_words_that_found_the_row_do_not_also_choose_the_column() -> None:
     prices = "Ticket | Adult fare | Child fare\n\nSingle | 4.50 EUR | 2.20 EUR\n\nDay pass | 12.00 EUR | 6.00 EUR"
     assert ask("Which ticket has a child fare of 6.00 EUR?", prices) == ["Day pass"]

@@ -139,9 +139,7 @@ class TableAnswerer:
         """The one column whose header shares most words with the question, if only one does."""
         # The words that found the row (its cell, that cell's header) do not also ask for the column:
         # in "Which ticket has a child fare of 6.00 EUR?", "fare" must not point at "Adult fare".
-        key_start, key_end = row[key_column]
-        head_start, head_end = table.header[key_column]
-        asking = terms - set(self.tokenize(text[key_start:key_end])) - set(self.tokenize(text[head_start:head_end]))
+        asking = terms - self._row_terms(text, [row[key_column], table.header[key_column]])
         overlaps = [
             (len(asking & set(self.tokenize(text[s:e]))), column)
             for column, (s, e) in enumerate(table.header)
@@ -151,6 +149,9 @@ class TableAnswerer:
         if best == 0 or [o for o, _ in overlaps].count(best) > 1:
             return None  # no header, or more than one, is what the question asks about
         return column
+
+    def _row_terms(self, text: str, cells: Sequence[CellSpan]) -> set[str]:
+        return {term for start, end in cells for term in self.tokenize(text[start:end])}
 
     def _names(self, cell: str) -> bool:
         """Whether a cell can name its row: words of substance ("Habitat B", "Day pass"), not "A" or "yes"."""
@@ -165,20 +166,25 @@ class TableAnswerer:
         pairs = len(table.header) == 2
         named = []
         for row in (table.header, *table.rows) if pairs else table.rows:
-            # The row's name: its longest cell that the question says word for word ("Habitat B").
+            # The row's name: its longest cell that the question says word for word ("Habitat B"); of
+            # rows named as fully ("reader" in three rows), the one more of whose words the question
+            # uses ("…of the reader on questions.jsonl?" → the "questions.jsonl (32)" row).
             lengths = [
                 (len(_phrase(text[s:e])), column)
                 for column, (s, e) in enumerate(row)
                 if self._names(text[s:e]) and f" {_phrase(text[s:e])} " in asked
             ]
             if lengths:
-                named.append((max(lengths), row))
+                length, key_column = max(lengths)
+                others = [cell for column, cell in enumerate(row) if column != key_column]
+                support = len(terms & self._row_terms(text, others))
+                named.append(((length, support), key_column, row))
         if not named:
             return None
-        named.sort(key=lambda item: -item[0][0])
-        (length, key_column), row = named[0]
-        if len(named) > 1 and named[1][0][0] == length:
-            return None  # two rows named as fully: which one is meant is not clear
+        named.sort(key=lambda item: item[0], reverse=True)
+        rank, key_column, row = named[0]
+        if len(named) > 1 and named[1][0] == rank:
+            return None  # two rows named alike: which one is meant is not clear
         if pairs:
             column = 1 - key_column
             # A header row names its column, and a question that says both words asks about the
