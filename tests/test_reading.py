@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
-from citeqa.reading import _complete_name, _complete_quantity
+from citeqa.answers import Passage, Span
+from citeqa.documents import document_from_text
+from citeqa.reader import ReaderSpan
+from citeqa.reading import ReaderAnswerer, _complete_name, _complete_quantity
 
 
 def widened(text: str, part: str, complete: Callable[[str, int, int], tuple[int, int]] = _complete_name) -> str:
@@ -60,3 +64,27 @@ def test_a_span_that_stops_inside_a_name_or_title_is_completed(text: str, span: 
 )
 def test_a_bare_number_is_completed_with_its_unit(text: str, span: str, expected: str) -> None:
     assert widened(text, span, _complete_quantity) == expected
+
+
+class SpansAt:
+    """A stand-in reader that points at given parts of the first passage, best first."""
+
+    def __init__(self, model_dir: Path, passage: str, parts: list[str]) -> None:
+        (model_dir / "reader.json").write_text("{}", encoding="utf-8")
+        self.model_dir, self.threshold = model_dir, 0.0
+        self.spans = [
+            ReaderSpan(0, passage.index(p), passage.index(p) + len(p), 10.0 - rank, 0.0) for rank, p in enumerate(parts)
+        ]
+
+    def read(self, question: str, passages: list[str], top_k: int = 5) -> list[ReaderSpan]:
+        return self.spans
+
+
+def test_a_span_across_table_cells_is_never_an_answer(tmp_path: Path) -> None:
+    text = "Corran Point Lighthouse\n\nBuilt | 1860\n\nHeight | 12 metres"
+    document = document_from_text("light", text)
+    passage = Passage(Span.of(document, 0, len(text)), 1.0, 1.0, 1.0)
+    reader = SpansAt(tmp_path, text, ["Built | 1860", "12 metres"])
+    answerer = ReaderAnswerer(reader)  # type: ignore[arg-type]
+    quotes = [c.quote for c in answerer.run("What is its height?", [passage], {"light": document}, 3)]
+    assert quotes == ["12 metres"]

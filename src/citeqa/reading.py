@@ -7,7 +7,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from citeqa.answers import Citation, Passage, Span
-from citeqa.documents import Document
+from citeqa.documents import TABLE_CELL_SEPARATOR, Document
 from citeqa.questions import wants_sentence
 from citeqa.reader import ExtractiveReader
 from citeqa.sentences import split_sentences
@@ -41,7 +41,9 @@ class ReaderAnswerer:
             start, end = _complete_quantity(
                 passage.text, *_complete_name(passage.text, *_trim(passage.text, span.start, span.end))
             )
-            if end <= start:
+            # A span across a table's cells ("Built | 1860") is two answers run together, neither of them
+            # chosen: the reader, trained on prose, does not know the bar divides them.
+            if end <= start or (TABLE_CELL_SEPARATOR in passage.text[start:end] and not sentence_answer):
                 continue
             start, end = passage.start + start, passage.start + end
             margin = span.margin - threshold + self.retrieval_weight * (passages[span.passage_index].score - 0.5)
