@@ -9,6 +9,7 @@ from citeqa.questions import is_yes_no, question_kind, wants_sentence
     ("question", "kind"),
     [
         ("How many satellites does Japan operate?", "number"),
+        ("How tall is the lighthouse?", "number"),
         ("When was U.S. Space Forces Korea activated?", "date"),
         ("In what year did it start?", "date"),
         ("What year did it start?", "date"),
@@ -28,6 +29,7 @@ def test_question_kind(question: str, kind: str) -> None:
         ("How does the virus enter the cell?", True),
         ("What are the potential benefits of such collaborations?", True),
         ("How many cases were reported?", False),
+        ("How tall is the lighthouse?", False),  # a measure, not a manner
         ("What is the name of the line of effort?", False),
         ("Who led the talks?", False),
     ],

@@ -6,8 +6,10 @@ import re
 
 QuestionKind = str
 
+# "How" before one of these asks for a measure ("How tall is it?" → "12 metres"), not for a manner.
+_MEASURES = "many|much|long|old|far|large|big|tall|high|heavy|wide|deep|fast|thick|hot|cold|warm|expensive"
 _SENTENCE_QUESTION = re.compile(
-    r"^\s*(?:why\b|how (?!many|much|long|old|far|large|big|often|soon|early|late)\w+\b|"
+    rf"^\s*(?:why\b|how (?!(?:{_MEASURES}|often|soon|early|late)\b)\w+\b|"
     r"what (?:are|were|do|does|did)\b|(?:explain|describe)\b)",
     re.IGNORECASE,
 )
@@ -15,7 +17,7 @@ _SENTENCE_QUESTION = re.compile(
 
 def question_kind(question: str) -> QuestionKind:
     q = question.lower()
-    if re.search(r"\bhow (?:many|much|long|old|far|large|big)\b|\bwhat (?:number|percentage|proportion)\b", q):
+    if re.search(rf"\bhow (?:{_MEASURES})\b|\bwhat (?:number|percentage|proportion)\b", q):
         return "number"
     if re.search(r"\bwhen\b|\bwhat (?:year|date|day|month|time)\b|\bwhich year\b", q):
         return "date"
