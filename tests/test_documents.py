@@ -293,7 +293,7 @@ def test_html_previous_up_next_bars_and_permalink_marks_are_dropped_and_linked_p
 
 def test_markdown_is_read_as_the_text_it_renders_to(tmp_path: Path) -> None:
     (tmp_path / "guide.md").write_text(
-        "---\nlayout: page\ntitle: \"Field guide\"\n---\n"
+        '---\nlayout: page\ntitle: "Field guide"\n---\n'
         "# Moths of the valley\n\n"
         "The **luna moth** flies in June; its wings are\npale green, as [the survey](https://example.org) found.\n\n"
         "| Moth | Month |\n|---|---|\n| Luna | June |\n\n"
@@ -320,7 +320,7 @@ def test_markdown_is_read_as_the_text_it_renders_to(tmp_path: Path) -> None:
 
 def test_csv_is_read_as_a_table_whose_rows_line_up_with_the_header(tmp_path: Path) -> None:
     (tmp_path / "fares.csv").write_text(
-        'Ticket,Adult fare,Child fare\nSingle,4.50 EUR,2.20 EUR\nReturn,8.00 EUR,\n'
+        "Ticket,Adult fare,Child fare\nSingle,4.50 EUR,2.20 EUR\nReturn,8.00 EUR,\n"
         '"Day pass, weekend",12.00 EUR,6.00 EUR\n',
         encoding="utf-8",
     )

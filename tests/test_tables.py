@@ -124,6 +124,7 @@ def test_an_empty_cell_kept_in_its_place_keeps_the_row_aligned() -> None:
     fares = "Ticket | Adult fare | Child fare\n\nReturn | 8.00 EUR | –\n\nSingle | 4.50 EUR | 2.20 EUR"
     assert ask("What does a return cost for an adult?", fares) == ["8.00 EUR"]
 
+
 def test_an_empty_cell_answers_that_the_table_has_no_value_there(tmp_path: Path) -> None:
     fares = "Ticket | Adult fare | Child fare\n\nReturn | 8.00 EUR | –\n\nSingle | 4.50 EUR | 2.20 EUR"
     document = document_from_text("fares", fares)
