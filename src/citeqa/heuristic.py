@@ -49,10 +49,10 @@ class HeuristicAnswerer:
         for rank, passage in enumerate(passages):
             span = passage.span
             for start, end in split_sentences(span.text):
-                words = span.text[start:end]
+                said = span.text[start:end]
                 # A headline restates the topic, and a question (an FAQ's, a rhetorical one) only asks
                 # again: neither answers anything.
-                if words == span.title or words.rstrip("\"'”’)] ").endswith("?"):
+                if said == span.title or said.rstrip("\"'”’)] ").endswith("?"):
                     continue
                 key = (span.document_id, span.start + start, span.start + end)
                 # Overlapping chunks repeat sentences; keep the better passage's prior.
