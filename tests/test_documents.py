@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from citeqa.documents import UnreadableDocument, _pdf_pages, document_ids, find_title, load_directory
+from citeqa.documents import UnreadableDocument, document_ids, find_title, load_directory
+from citeqa.formats import pdf_pages
 from tests.pdf_fixture import make_pdf
 
 
@@ -74,7 +75,7 @@ def test_a_damaged_pdf_is_read_or_refused_never_raises_anything_else() -> None:
         if rng.random() < 0.3:
             damaged = damaged[: rng.randrange(len(damaged))]
         try:
-            pages = _pdf_pages(bytes(damaged))
+            pages = pdf_pages(bytes(damaged))
         except UnreadableDocument:
             continue
         assert all(isinstance(page, str) for page in pages)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-import citeqa.documents
+import citeqa.formats
 from citeqa.documents import load_directory
 from citeqa.extraction_cache import ExtractionCache
 from tests.pdf_fixture import make_pdf
@@ -16,13 +16,13 @@ from tests.pdf_fixture import make_pdf
 def extractions(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
     """Every PDF that pypdf is asked to extract."""
     seen: list[bytes] = []
-    real = citeqa.documents._pdf_pages
+    real = citeqa.formats.pdf_pages
 
     def counting(data: bytes) -> list[str]:
         seen.append(data)
         return real(data)
 
-    monkeypatch.setattr(citeqa.documents, "_pdf_pages", counting)
+    monkeypatch.setattr(citeqa.formats, "pdf_pages", counting)
     return seen
 
 

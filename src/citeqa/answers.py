@@ -20,12 +20,15 @@ class Span:
     start: int
     end: int
     text: str
+    # The number of the page, slide, sheet or chapter holding the span, and what it is called ("slide 3").
     page: int | None = None
+    location: str | None = None
 
     @classmethod
     def of(cls, document: Document, start: int, end: int) -> Span:
         """``document.text[start:end]``, with where it stands."""
-        return cls(document.id, document.title, start, end, document.text[start:end], document.page_at(start))
+        text = document.text[start:end]
+        return cls(document.id, document.title, start, end, text, document.page_at(start), document.location_at(start))
 
 
 @dataclass(frozen=True)
@@ -59,6 +62,10 @@ class Citation:
     @property
     def page(self) -> int | None:
         return self.answer.page
+
+    @property
+    def location(self) -> str | None:
+        return self.answer.location
 
 
 @dataclass(frozen=True)

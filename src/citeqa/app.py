@@ -13,11 +13,11 @@ from citeqa.conversation import Turn
 from citeqa.documents import (
     READABLE_TYPES,
     SUPPORTED_SUFFIXES,
-    TABLE_CELL_SEPARATOR,
     Document,
     UnreadableDocument,
     read_document,
 )
+from citeqa.formats import TABLE_CELL_SEPARATOR
 from citeqa.pipeline import QA, QuestionError
 
 EXAMPLES = [
@@ -64,8 +64,8 @@ def _highlight(text: str, start: int, end: int) -> str:
 
 
 def _location(citation: Citation) -> str:
-    page = f", page {citation.page}" if citation.page else ""
-    return f"{html.escape(citation.document_id)}{page}, characters {citation.start}–{citation.end}"
+    part = f", {html.escape(citation.location)}" if citation.location else ""
+    return f"{html.escape(citation.document_id)}{part}, characters {citation.start}–{citation.end}"
 
 
 def _citation_link(citation: Citation) -> str:
@@ -83,8 +83,8 @@ def render_document(qa: QA, request: str) -> str:
         start, end = int(start_text), int(end_text)
     except (ValueError, KeyError):
         return "<p class='citeqa-meta'>Click a citation to see it in its document.</p>"
-    page = document.page_at(start)
-    where = f"{html.escape(document.id)}{f', page {page}' if page else ''}, characters {start}–{end}"
+    part = document.location_at(start)
+    where = f"{html.escape(document.id)}{f', {html.escape(part)}' if part else ''}, characters {start}–{end}"
     return (
         f"<div class='citeqa-meta'><strong>{html.escape(document.title)}</strong> — {where}</div>"
         f"<div class='citeqa-document'>{_highlight(document.text, start, end)}</div>"

@@ -167,9 +167,9 @@ def _print_answer(answer: Answer) -> None:
     for number, citation in enumerate(answer.citations, start=1):
         if number == 2:
             typer.echo("  Other possible answers:")
-        page = f", page {citation.page}" if citation.page else ""
+        part = f", {citation.location}" if citation.location else ""
         typer.echo(
-            f"  [{number}] {citation.title} ({citation.document_id}{page}, characters "
+            f"  [{number}] {citation.title} ({citation.document_id}{part}, characters "
             f"{citation.start}–{citation.end}), score {citation.score:.2f}"
         )
         if citation.answer == citation.sentence:

@@ -8,25 +8,23 @@ import collections
 import hashlib
 import logging
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from tqdm.auto import tqdm
 
+from citeqa import formats
 from citeqa.extraction_cache import ExtractionCache
+from citeqa.formats import UnreadableDocument
 
 logger = logging.getLogger(__name__)
 
-SUPPORTED_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".csv")
+SUPPORTED_SUFFIXES = (
+    ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".pptx", ".xlsx", ".csv", ".epub", ".eml",
+)  # fmt: skip
 # For messages and labels: the kinds of file, without the longer or shorter spelling of one beside it.
 READABLE_TYPES = ", ".join(s for s in SUPPORTED_SUFFIXES if s not in (".htm", ".markdown"))
-# A table row is one line of text, its cells joined by this (Word, web pages, Markdown alike).
-TABLE_CELL_SEPARATOR = " | "
-# What an empty or merged-away cell reads as, so that every row keeps its columns (an empty string
-# would vanish when a line's ends are trimmed).
-EMPTY_CELL = "–"
 
 
 @dataclass(frozen=True)
@@ -37,8 +35,10 @@ class Document:
     title: str
     text: str
     source: str = ""
-    # Character offset where each PDF page starts; empty for formats without pages.
+    # Character offset where each part starts (a PDF's pages, a deck's slides, a workbook's sheets,
+    # a book's chapters), and what each is called ("page 3", "slide 3"); empty for formats without parts.
     page_starts: tuple[int, ...] = ()
+    page_labels: tuple[str, ...] = ()
     # The text encoding the file was read with; empty for formats that carry their own (PDF, Word).
     encoding: str = ""
 
@@ -52,10 +52,17 @@ class Document:
         return hashlib.sha256(self.text.encode("utf-8")).hexdigest()
 
     def page_at(self, offset: int) -> int | None:
-        """1-based page number holding ``offset``, or None when the document has no pages."""
+        """1-based number of the part (page, slide, sheet…) holding ``offset``; None without parts."""
         if not self.page_starts:
             return None
-        return bisect.bisect_right(self.page_starts, offset)
+        return max(bisect.bisect_right(self.page_starts, offset), 1)
+
+    def location_at(self, offset: int) -> str | None:
+        """What a citation calls the part holding ``offset``: "page 3", "slide 3", "sheet Prices"."""
+        page = self.page_at(offset)
+        if page is None:
+            return None
+        return self.page_labels[page - 1] if len(self.page_labels) == len(self.page_starts) else f"page {page}"
 
 
 @dataclass(frozen=True)
@@ -68,10 +75,6 @@ class SkippedFile:
 class LoadedCorpus:
     documents: list[Document] = field(default_factory=list)
     skipped: list[SkippedFile] = field(default_factory=list)
-
-
-class UnreadableDocument(ValueError):
-    """A file that cannot be turned into text; the message says why."""
 
 
 # Markdown's heading marks ("# Title", "## Title ##") are markup, not part of the title.
@@ -92,6 +95,7 @@ def document_from_text(
     *,
     source: str = "",
     page_starts: Iterable[int] = (),
+    page_labels: Iterable[str] = (),
     title: str = "",
     encoding: str = "",
 ) -> Document:
@@ -102,7 +106,33 @@ def document_from_text(
         text=text,
         source=source,
         page_starts=tuple(page_starts),
+        page_labels=tuple(page_labels),
         encoding=encoding,
+    )
+
+
+# Formats in parts, each part's place kept for citations (PDFs too, read through the cache).
+_PAGED_FORMATS: dict[str, Callable[[bytes], tuple[list[formats.Part], str]]] = {
+    ".pptx": formats.pptx_slides,
+    ".xlsx": formats.xlsx_sheets,
+    ".epub": formats.epub_chapters,
+}
+# Tables start with a header row or a sheet's name, not a title: the file's name is theirs.
+_TABLE_FORMATS = frozenset({".csv", ".xlsx"})
+_BINARY_FORMATS: dict[str, Callable[[bytes], tuple[str, str]]] = {
+    ".docx": formats.docx_text,
+    ".eml": formats.email_text,
+}
+
+
+def _paged_document(doc_id: str, parts: Sequence[formats.Part], *, source: str, title: str) -> Document:
+    starts, offset = [], 0
+    for part in parts:
+        starts.append(offset)
+        offset += len(part.text) + 2
+    text = "\n\n".join(part.text for part in parts)
+    return document_from_text(
+        doc_id, text, source=source, page_starts=starts, page_labels=[p.label for p in parts], title=title
     )
 
 
@@ -122,28 +152,28 @@ def read_document(
     if size > max_bytes:
         raise UnreadableDocument(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
     data = path.read_bytes()
+    source, title = str(path), ""
     if suffix == ".pdf":
-        texts = cache.pages(data, _pdf_pages) if cache is not None else _pdf_pages(data)
-        page_starts, offset = [], 0
-        for page_text in texts:
-            page_starts.append(offset)
-            offset += len(page_text) + 2
-        text = "\n\n".join(texts)
-        document = document_from_text(doc_id, text, source=str(path), page_starts=page_starts)
-    elif suffix == ".docx":
-        text, title = _docx_text(data)
-        document = document_from_text(doc_id, text, source=str(path), title=title)
+        texts = cache.pages(data, formats.pdf_pages) if cache is not None else formats.pdf_pages(data)
+        parts = [formats.Part(f"page {number}", text) for number, text in enumerate(texts, 1)]
+        document = _paged_document(doc_id, parts, source=source, title="")
+    elif suffix in _PAGED_FORMATS:
+        parts, title = _PAGED_FORMATS[suffix](data)
+        fallback = path.stem if suffix in _TABLE_FORMATS else ""
+        document = _paged_document(doc_id, parts, source=source, title=title or fallback)
+    elif suffix in _BINARY_FORMATS:
+        text, title = _BINARY_FORMATS[suffix](data)
+        document = document_from_text(doc_id, text, source=source, title=title)
     else:
         is_html = suffix in (".html", ".htm")
         text, encoding = _decode(data, is_html=is_html)
-        title = ""
         if is_html:
-            text, title = _html_text(text)
+            text, title = formats.html_text(text)
         elif suffix in (".md", ".markdown"):
-            text, title = _markdown_text(text)
+            text, title = formats.markdown_text(text)
         elif suffix == ".csv":
-            text, title = _csv_text(text), path.stem
-        document = document_from_text(doc_id, text, source=str(path), title=title, encoding=encoding)
+            text, title = formats.csv_text(text), path.stem
+        document = document_from_text(doc_id, text, source=source, title=title, encoding=encoding)
         if document.encoding_guessed:
             logger.warning("%s is not UTF-8; read as %s (save it as UTF-8 if its accents look wrong)", path, encoding)
     if not document.text.strip():
@@ -260,206 +290,3 @@ def _decode(data: bytes, *, is_html: bool = False) -> tuple[str, str]:
             raise UnreadableDocument(
                 f"not text: neither UTF-8 ({utf8_error.reason} at byte {utf8_error.start}) nor Windows-1252"
             ) from utf8_error
-
-
-_CONTROL_ROLES = ["navigation", "menu", "menubar", "toolbar", "search"]
-# Inline styles that keep an element off the screen (a closed menu, a cookie notice's second page).
-_HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.IGNORECASE)
-
-
-def _is_hidden(tag: Any) -> bool:
-    """Whether the page itself hides ``tag`` from readers: what nobody sees is nothing to quote."""
-    return (
-        tag.has_attr("hidden")
-        or str(tag.get("aria-hidden", "")).lower() == "true"
-        or bool(_HIDING_STYLE.search(str(tag.get("style", ""))))
-    )
-
-
-# HTML's own link types for a page's place in a sequence: a block made of such links is a page's
-# "Previous | Up | Next" bar (GNU Texinfo manuals, many generated docs), whatever tag it is in.
-_SEQUENCE_RELS = frozenset({"prev", "previous", "next", "up", "first", "last", "start", "index", "contents"})
-
-
-# The marks generators put after a heading or definition as a link to itself (Sphinx's and Texinfo's
-# "¶", "§", "#"): shown on hover, and not part of the heading's words.
-_PERMALINK_MARKS = frozenset({"¶", "§", "#", "🔗"})
-
-
-def _drop_permalinks(soup: Any) -> None:
-    for link in soup.find_all("a", href=True):
-        if str(link["href"]).startswith("#") and link.get_text().strip() in _PERMALINK_MARKS:
-            link.decompose()
-
-
-def _drop_sequence_bars(soup: Any) -> None:
-    for link in soup.find_all("a", rel=True):
-        if link.decomposed or not _SEQUENCE_RELS.intersection(r.lower() for r in link.get_attribute_list("rel")):
-            continue
-        block = link.find_parent(["p", "div", "td", "li", "header"])
-        if block is None:
-            continue
-        text = len("".join(block.get_text().split()))
-        linked = sum(len("".join(a.get_text().split())) for a in block.find_all("a"))
-        # Mostly links: a bar. A paragraph that merely links to the next chapter keeps its words.
-        if text and linked / text >= 0.5:
-            block.decompose()
-
-
-def _html_text(markup: str) -> tuple[str, str]:
-    """The page's visible text, one block per line, and its title: the first ``<h1>``, else ``<title>``.
-
-    The headline is preferred to ``<title>``, which often carries the site's name too; either is
-    better than the first line of text, on a real page often a menu ("Home").
-    """
-    import html_text
-    from bs4 import BeautifulSoup
-
-    soup = BeautifulSoup(markup, "html.parser")
-    heading = soup.find("h1") or soup.find("title")
-    title = " ".join(heading.get_text().split()) if heading else ""
-    # Menus and footers repeat on every page of a site and answer nothing about this one; controls
-    # (buttons, drop-downs, whatever the page's ARIA roles call a menu or toolbar) are not text either.
-    for tag in soup(["script", "style", "noscript", "template", "head", "nav", "footer", "button", "select"]):
-        tag.decompose()
-    for tag in soup.find_all(role=_CONTROL_ROLES):
-        tag.decompose()
-    for tag in soup.find_all(_is_hidden):
-        tag.decompose()
-    _drop_sequence_bars(soup)
-    _drop_permalinks(soup)
-    # Preformatted text keeps its lines (html-text would run a code listing into one line).
-    for pre in soup.find_all("pre"):
-        block = soup.new_tag("div")
-        for line in pre.get_text().splitlines():
-            block.append(soup.new_tag("div", string=line))
-        pre.replace_with(block)
-    # A row's cells are one line, as in a Word table; otherwise a row would read as one run of words.
-    for row in soup.find_all("tr"):
-        for line_break in row.find_all("br"):
-            line_break.replace_with(" ")
-        cells = []
-        for cell in row.find_all(["td", "th"], recursive=False):
-            # A cell spanning columns fills them all: its text in the first, the rest left empty.
-            colspan = str(cell.get("colspan", ""))
-            span = int(colspan) if colspan.isdigit() else 1
-            cells += [" ".join(cell.get_text().split()) or EMPTY_CELL] + [EMPTY_CELL] * (max(span, 1) - 1)
-        row.clear()
-        if any(cell != EMPTY_CELL for cell in cells):
-            row.append(TABLE_CELL_SEPARATOR.join(cells))
-    # html-text breaks lines at block elements only, so a link or a bold word stays in its sentence.
-    lines = (line.strip() for line in html_text.extract_text(str(soup), guess_layout=True).splitlines())
-    return "\n\n".join(line for line in lines if line), title
-
-
-# YAML front matter (Jekyll, Hugo, MkDocs): metadata for the site generator, not text; its title
-# is the document's.
-_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
-_FRONT_MATTER_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
-
-
-def _markdown_text(source: str) -> tuple[str, str]:
-    """A Markdown file as the text it renders to, and its title (front matter's, else the first ``#``).
-
-    Rendered, not raw: ``**bold**``, backticks and link targets are markup, and a paragraph wrapped
-    in the source is one paragraph; quotes then read as the document does. GitHub's tables are read
-    as a web page's are.
-    """
-    from markdown_it import MarkdownIt
-
-    title = ""
-    front = _FRONT_MATTER.match(source)
-    if front:
-        declared = _FRONT_MATTER_TITLE.search(front.group(1))
-        title = declared.group(1).strip("\"'") if declared else ""
-        source = source[front.end() :]
-    markup = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render(source)
-    text, heading = _html_text(markup)
-    return text, title or heading
-
-
-def _csv_text(source: str) -> str:
-    """A CSV file as a table: a line per row, its cells joined as a web page's or Word table's are.
-
-    Empty cells read as EMPTY_CELL, so every row still lines up with the header. The delimiter
-    (comma, semicolon, tab) is sniffed from the start of the file.
-    """
-    import csv
-    import io
-
-    try:
-        dialect: Any = csv.Sniffer().sniff(source[:8192], delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    try:
-        # A quoted cell may hold line breaks: the reader gets the text whole, not split into lines.
-        records = csv.reader(io.StringIO(source, newline=""), dialect)
-        rows = [[" ".join(cell.split()) or EMPTY_CELL for cell in record] for record in records]
-    except csv.Error as error:
-        raise UnreadableDocument(f"not a readable CSV file ({error})") from error
-    return "\n\n".join(TABLE_CELL_SEPARATOR.join(row) for row in rows if any(c != EMPTY_CELL for c in row))
-
-
-def _docx_text(data: bytes) -> tuple[str, str]:
-    """A Word file's paragraphs and tables in reading order, one block per line, and its title.
-
-    The title is the paragraph styled "Title", if any: Word's document properties often hold a
-    template's name instead. A table row is one line, its cells joined by " | ".
-    """
-    import io
-
-    import docx
-
-    try:
-        return _word_blocks(docx.Document(io.BytesIO(data)))
-    # A damaged file can fail anywhere in the zip, XML or python-docx layers, each with its own
-    # exception type; whichever it is, this file is unreadable and the rest of the corpus is not.
-    except Exception as error:
-        raise UnreadableDocument(f"unreadable Word file ({type(error).__name__}: {error})") from error
-
-
-def _word_blocks(word: Any) -> tuple[str, str]:
-    from docx.table import Table
-
-    blocks: list[str] = []
-    title = ""
-    for item in word.iter_inner_content():
-        if isinstance(item, Table):
-            for row in item.rows:
-                # A merged cell is listed once per column it spans: its text once, the rest kept empty
-                # so the row still lines up with the header ("Yes | Yes" in two cells stays two).
-                cells, listed = [], row.cells
-                column = 0
-                while column < len(listed):
-                    cell = listed[column]
-                    span = max(cell.grid_span, 1)
-                    cells += [" ".join(cell.text.split()) or EMPTY_CELL] + [EMPTY_CELL] * (span - 1)
-                    column += span
-                if any(c != EMPTY_CELL for c in cells):
-                    blocks.append(TABLE_CELL_SEPARATOR.join(cells))
-        elif item.text.strip():
-            blocks.append(item.text.strip())
-            if not title and item.style is not None and item.style.name == "Title":
-                title = item.text.strip()
-    return "\n\n".join(blocks), title
-
-
-def _pdf_pages(data: bytes) -> list[str]:
-    import io
-
-    from pypdf import PdfReader
-
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        # pypdf may hand back lone surrogates from a broken font map; UTF-8 (hashing, the cache, the
-        # browser) cannot hold them, so they become U+FFFD like any other undecodable text.
-        return [_valid_unicode(page.extract_text() or "") for page in reader.pages]
-    # pypdf reports damage with many exception types (PdfReadError, LimitReachedError, ValueError,
-    # KeyError…); whichever it is, this file is unreadable and the rest of the corpus is not.
-    except Exception as error:
-        raise UnreadableDocument(f"unreadable PDF ({type(error).__name__}: {error})") from error
-
-
-def _valid_unicode(text: str) -> str:
-    # Through UTF-16: a pair of surrogates becomes its character, a lone one a single U+FFFD.
-    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")

@@ -7,7 +7,8 @@ import re
 from collections.abc import Mapping, Sequence
 
 from citeqa.answers import Citation, Passage, Span
-from citeqa.documents import TABLE_CELL_SEPARATOR, Document
+from citeqa.documents import Document
+from citeqa.formats import TABLE_CELL_SEPARATOR
 from citeqa.questions import wants_sentence
 from citeqa.reader import ExtractiveReader
 from citeqa.sentences import split_sentences

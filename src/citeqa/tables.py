@@ -15,7 +15,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from citeqa.answers import Citation, Passage, Span
-from citeqa.documents import EMPTY_CELL, TABLE_CELL_SEPARATOR, Document
+from citeqa.documents import Document
+from citeqa.formats import EMPTY_CELL, TABLE_CELL_SEPARATOR
 from citeqa.questions import question_kind
 
 # A row line states its cell outright; what is uncertain is whether the question meant this table.

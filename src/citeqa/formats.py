@@ -1,0 +1,382 @@
+"""How each kind of file becomes text: one function per format, each raising UnreadableDocument.
+
+Formats with parts (a PDF's pages, a deck's slides, a workbook's sheets, a book's chapters) return
+them as :class:`Part` s, so a citation can say where in the file its quote stands.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+from dataclasses import dataclass
+from typing import Any
+
+# A table row is one line of text, its cells joined by this (Word, web pages, Markdown alike).
+TABLE_CELL_SEPARATOR = " | "
+# What an empty or merged-away cell reads as, so that every row keeps its columns (an empty string
+# would vanish when a line's ends are trimmed).
+EMPTY_CELL = "–"
+
+
+class UnreadableDocument(ValueError):
+    """A file that cannot be turned into text; the message says why."""
+
+
+@dataclass(frozen=True)
+class Part:
+    """A page, slide, sheet or chapter: its text, and what a citation calls it ("slide 3")."""
+
+    label: str
+    text: str
+
+
+_CONTROL_ROLES = ["navigation", "menu", "menubar", "toolbar", "search"]
+# Inline styles that keep an element off the screen (a closed menu, a cookie notice's second page).
+_HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.IGNORECASE)
+
+
+def _is_hidden(tag: Any) -> bool:
+    """Whether the page itself hides ``tag`` from readers: what nobody sees is nothing to quote."""
+    return (
+        tag.has_attr("hidden")
+        or str(tag.get("aria-hidden", "")).lower() == "true"
+        or bool(_HIDING_STYLE.search(str(tag.get("style", ""))))
+    )
+
+
+# HTML's own link types for a page's place in a sequence: a block made of such links is a page's
+# "Previous | Up | Next" bar (GNU Texinfo manuals, many generated docs), whatever tag it is in.
+_SEQUENCE_RELS = frozenset({"prev", "previous", "next", "up", "first", "last", "start", "index", "contents"})
+
+
+# The marks generators put after a heading or definition as a link to itself (Sphinx's and Texinfo's
+# "¶", "§", "#"): shown on hover, and not part of the heading's words.
+_PERMALINK_MARKS = frozenset({"¶", "§", "#", "🔗"})
+
+
+def _drop_permalinks(soup: Any) -> None:
+    for link in soup.find_all("a", href=True):
+        if str(link["href"]).startswith("#") and link.get_text().strip() in _PERMALINK_MARKS:
+            link.decompose()
+
+
+def _drop_sequence_bars(soup: Any) -> None:
+    for link in soup.find_all("a", rel=True):
+        if link.decomposed or not _SEQUENCE_RELS.intersection(r.lower() for r in link.get_attribute_list("rel")):
+            continue
+        block = link.find_parent(["p", "div", "td", "li", "header"])
+        if block is None:
+            continue
+        text = len("".join(block.get_text().split()))
+        linked = sum(len("".join(a.get_text().split())) for a in block.find_all("a"))
+        # Mostly links: a bar. A paragraph that merely links to the next chapter keeps its words.
+        if text and linked / text >= 0.5:
+            block.decompose()
+
+
+def html_text(markup: str) -> tuple[str, str]:
+    """The page's visible text, one block per line, and its title: the first ``<h1>``, else ``<title>``.
+
+    The headline is preferred to ``<title>``, which often carries the site's name too; either is
+    better than the first line of text, on a real page often a menu ("Home").
+    """
+    import html_text
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(markup, "html.parser")
+    heading = soup.find("h1") or soup.find("title")
+    title = " ".join(heading.get_text().split()) if heading else ""
+    # Menus and footers repeat on every page of a site and answer nothing about this one; controls
+    # (buttons, drop-downs, whatever the page's ARIA roles call a menu or toolbar) are not text either.
+    for tag in soup(["script", "style", "noscript", "template", "head", "nav", "footer", "button", "select"]):
+        tag.decompose()
+    for tag in soup.find_all(role=_CONTROL_ROLES):
+        tag.decompose()
+    for tag in soup.find_all(_is_hidden):
+        tag.decompose()
+    _drop_sequence_bars(soup)
+    _drop_permalinks(soup)
+    # Preformatted text keeps its lines (html-text would run a code listing into one line).
+    for pre in soup.find_all("pre"):
+        block = soup.new_tag("div")
+        for line in pre.get_text().splitlines():
+            block.append(soup.new_tag("div", string=line))
+        pre.replace_with(block)
+    # A row's cells are one line, as in a Word table; otherwise a row would read as one run of words.
+    for row in soup.find_all("tr"):
+        for line_break in row.find_all("br"):
+            line_break.replace_with(" ")
+        cells = []
+        for cell in row.find_all(["td", "th"], recursive=False):
+            # A cell spanning columns fills them all: its text in the first, the rest left empty.
+            colspan = str(cell.get("colspan", ""))
+            span = int(colspan) if colspan.isdigit() else 1
+            cells += [" ".join(cell.get_text().split()) or EMPTY_CELL] + [EMPTY_CELL] * (max(span, 1) - 1)
+        row.clear()
+        row.append(_table_line(cells))
+    # html-text breaks lines at block elements only, so a link or a bold word stays in its sentence.
+    lines = (line.strip() for line in html_text.extract_text(str(soup), guess_layout=True).splitlines())
+    return "\n\n".join(line for line in lines if line), title
+
+
+# YAML front matter (Jekyll, Hugo, MkDocs): metadata for the site generator, not text; its title
+# is the document's.
+_FRONT_MATTER = re.compile(r"\A\ufeff?---[ \t]*\r?\n(.*?)\r?\n(?:---|\.\.\.)[ \t]*(?:\r?\n|\Z)", re.DOTALL)
+_FRONT_MATTER_TITLE = re.compile(r"^title:[ \t]*(.+?)[ \t]*$", re.MULTILINE)
+
+
+def markdown_text(source: str) -> tuple[str, str]:
+    """A Markdown file as the text it renders to, and its title (front matter's, else the first ``#``).
+
+    Rendered, not raw: ``**bold**``, backticks and link targets are markup, and a paragraph wrapped
+    in the source is one paragraph; quotes then read as the document does. GitHub's tables are read
+    as a web page's are.
+    """
+    from markdown_it import MarkdownIt
+
+    title = ""
+    front = _FRONT_MATTER.match(source)
+    if front:
+        declared = _FRONT_MATTER_TITLE.search(front.group(1))
+        title = declared.group(1).strip("\"'") if declared else ""
+        source = source[front.end() :]
+    markup = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render(source)
+    text, heading = html_text(markup)
+    return text, title or heading
+
+
+def csv_text(source: str) -> str:
+    """A CSV file as a table: a line per row, its cells joined as a web page's or Word table's are.
+
+    Empty cells read as EMPTY_CELL, so every row still lines up with the header. The delimiter
+    (comma, semicolon, tab) is sniffed from the start of the file.
+    """
+    import csv
+
+    try:
+        dialect: Any = csv.Sniffer().sniff(source[:8192], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    try:
+        # A quoted cell may hold line breaks: the reader gets the text whole, not split into lines.
+        records = csv.reader(io.StringIO(source, newline=""), dialect)
+        lines = [_table_line(record) for record in records]
+    except csv.Error as error:
+        raise UnreadableDocument(f"not a readable CSV file ({error})") from error
+    return "\n\n".join(line for line in lines if line)
+
+
+def docx_text(data: bytes) -> tuple[str, str]:
+    """A Word file's paragraphs and tables in reading order, one block per line, and its title.
+
+    The title is the paragraph styled "Title", if any: Word's document properties often hold a
+    template's name instead. A table row is one line, its cells joined by " | ".
+    """
+    import docx
+
+    try:
+        return _word_blocks(docx.Document(io.BytesIO(data)))
+    # A damaged file can fail anywhere in the zip, XML or python-docx layers, each with its own
+    # exception type; whichever it is, this file is unreadable and the rest of the corpus is not.
+    except Exception as error:
+        raise UnreadableDocument(f"unreadable Word file ({type(error).__name__}: {error})") from error
+
+
+def _word_blocks(word: Any) -> tuple[str, str]:
+    from docx.table import Table
+
+    blocks: list[str] = []
+    title = ""
+    for item in word.iter_inner_content():
+        if isinstance(item, Table):
+            for row in item.rows:
+                # A merged cell is listed once per column it spans: its text once, the rest kept empty
+                # so the row still lines up with the header ("Yes | Yes" in two cells stays two).
+                cells, listed = [], row.cells
+                column = 0
+                while column < len(listed):
+                    cell = listed[column]
+                    span = max(cell.grid_span, 1)
+                    cells += [" ".join(cell.text.split()) or EMPTY_CELL] + [EMPTY_CELL] * (span - 1)
+                    column += span
+                if line := _table_line(cells):
+                    blocks.append(line)
+        elif item.text.strip():
+            blocks.append(item.text.strip())
+            if not title and item.style is not None and item.style.name == "Title":
+                title = item.text.strip()
+    return "\n\n".join(blocks), title
+
+
+def pdf_pages(data: bytes) -> list[str]:
+    from pypdf import PdfReader
+
+    try:
+        reader = PdfReader(io.BytesIO(data))
+        # pypdf may hand back lone surrogates from a broken font map; UTF-8 (hashing, the cache, the
+        # browser) cannot hold them, so they become U+FFFD like any other undecodable text.
+        return [_valid_unicode(page.extract_text() or "") for page in reader.pages]
+    # pypdf reports damage with many exception types (PdfReadError, LimitReachedError, ValueError,
+    # KeyError…); whichever it is, this file is unreadable and the rest of the corpus is not.
+    except Exception as error:
+        raise UnreadableDocument(f"unreadable PDF ({type(error).__name__}: {error})") from error
+
+
+def _valid_unicode(text: str) -> str:
+    # Through UTF-16: a pair of surrogates becomes its character, a lone one a single U+FFFD.
+    return text.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "replace")
+
+
+def _table_line(cells: list[str]) -> str:
+    """A table row as one line: each cell's words on one line, an empty cell as EMPTY_CELL; "" for an empty row."""
+    texts = [" ".join(cell.split()) or EMPTY_CELL for cell in cells]
+    return TABLE_CELL_SEPARATOR.join(texts) if any(t != EMPTY_CELL for t in texts) else ""
+
+
+def pptx_slides(data: bytes) -> tuple[list[Part], str]:
+    """A PowerPoint deck's slides, each its text boxes top to bottom, its tables and its speaker notes.
+
+    The title is the first slide's title: the file's own "title" property is most often the
+    template's ("PowerPoint Presentation").
+    """
+    from pptx import Presentation
+
+    try:
+        deck = Presentation(io.BytesIO(data))
+        slides = [Part(f"slide {n}", "\n\n".join(_slide_blocks(slide))) for n, slide in enumerate(deck.slides, 1)]
+        titles = [s.shapes.title.text_frame.text for s in deck.slides if s.shapes.title is not None]
+    except Exception as error:
+        raise UnreadableDocument(f"unreadable PowerPoint file ({type(error).__name__}: {error})") from error
+    title = next((" ".join(t.split()) for t in titles if t.strip()), "")
+    return slides, title
+
+
+def _slide_blocks(slide: Any) -> list[str]:
+    from pptx.enum.shapes import MSO_SHAPE_TYPE
+
+    def shapes_in_reading_order(shapes: Any) -> list[Any]:
+        # The order shapes were added in is not the order they are read in; the page's is.
+        placed = sorted(shapes, key=lambda s: (s.top is None, s.top or 0, s.left or 0))
+        ordered: list[Any] = []
+        for shape in placed:
+            if shape.shape_type == MSO_SHAPE_TYPE.GROUP:
+                ordered += shapes_in_reading_order(shape.shapes)
+            else:
+                ordered.append(shape)
+        return ordered
+
+    blocks: list[str] = []
+    title = slide.shapes.title
+    shapes = shapes_in_reading_order(slide.shapes)
+    if title is not None:
+        shapes = [title] + [s for s in shapes if s.shape_id != title.shape_id]
+    for shape in shapes:
+        if shape.has_text_frame:
+            blocks += [p.text.strip() for p in shape.text_frame.paragraphs if p.text.strip()]
+        elif shape.has_table:
+            blocks += [line for row in shape.table.rows if (line := _table_line([c.text for c in row.cells]))]
+    if slide.has_notes_slide and slide.notes_slide.notes_text_frame is not None:
+        notes = slide.notes_slide.notes_text_frame.paragraphs
+        blocks += [p.text.strip() for p in notes if p.text.strip()]
+    return blocks
+
+
+def xlsx_sheets(data: bytes) -> tuple[list[Part], str]:
+    """An Excel workbook's sheets, each a table: its name on the first line, then a line per row.
+
+    Cells read as the values Excel last computed (a formula's result, not the formula). Columns
+    and rows with nothing in them are left out; an empty cell inside the table is EMPTY_CELL.
+    """
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+        sheets = []
+        for sheet in book.worksheets:
+            rows = [[_cell_text(value) for value in values] for values in sheet.iter_rows(values_only=True)]
+            lines = [sheet.title] + [line for row in _trim_empty_columns(rows) if (line := _table_line(row))]
+            sheets.append(Part(f"sheet {sheet.title}", "\n\n".join(lines)))
+        title = book.properties.title or ""
+        book.close()
+    except Exception as error:
+        raise UnreadableDocument(f"unreadable Excel file ({type(error).__name__}: {error})") from error
+    return sheets, " ".join(title.split())
+
+
+def _cell_text(value: object) -> str:
+    import datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, datetime.datetime) and value.time() == datetime.time():
+        return value.date().isoformat()
+    if isinstance(value, datetime.datetime | datetime.date | datetime.time):
+        return value.isoformat(sep=" ") if isinstance(value, datetime.datetime) else value.isoformat()
+    if isinstance(value, float):
+        # Binary floats: 0.1 + 0.2 is stored as 0.30000000000000004; Excel shows 15 digits.
+        return format(value, ".15g")
+    return str(value)
+
+
+def _trim_empty_columns(rows: list[list[str]]) -> list[list[str]]:
+    width = max((len(row) for row in rows), default=0)
+    rows = [row + [""] * (width - len(row)) for row in rows]
+    used = [column for column in range(width) if any(row[column].strip() for row in rows)]
+    if not used:
+        return []
+    return [row[used[0] : used[-1] + 1] for row in rows]
+
+
+def epub_chapters(data: bytes) -> tuple[list[Part], str]:
+    """An EPUB book's chapters in reading order, each read as a web page; labelled by its heading."""
+    import ebooklib
+    from ebooklib import epub
+
+    try:
+        book = epub.read_epub(io.BytesIO(data), options={"ignore_ncx": True})
+        chapters: list[Part] = []
+        for item_id, _linear in book.spine:
+            item = book.get_item_with_id(item_id)
+            # The navigation document is the table of contents: links, not text.
+            if item is None or item.get_type() != ebooklib.ITEM_DOCUMENT or isinstance(item, epub.EpubNav):
+                continue
+            text, heading = html_text(item.get_content().decode("utf-8", "replace"))
+            if text.strip():
+                label = f"section “{heading}”" if 0 < len(heading) <= 80 else f"section {len(chapters) + 1}"
+                chapters.append(Part(label, text))
+        titles = book.get_metadata("DC", "title")
+    except Exception as error:
+        raise UnreadableDocument(f"unreadable EPUB file ({type(error).__name__}: {error})") from error
+    title = " ".join(str(titles[0][0]).split()) if titles else ""
+    return chapters, title
+
+
+# The headers that say what an e-mail is and who wrote it; routing headers say nothing to a reader.
+_EMAIL_HEADERS = ("Subject", "From", "To", "Cc", "Date")
+
+
+def email_text(data: bytes) -> tuple[str, str]:
+    """An e-mail (.eml): its Subject, From, To, Cc and Date lines, then its body; the subject is its title.
+
+    The plain-text body is preferred; an HTML-only message is read as a web page. Attachments are
+    named, not read.
+    """
+    from email import policy
+    from email.parser import BytesParser
+
+    if b"\x00" in data[:8192]:
+        raise UnreadableDocument("binary file (contains NUL bytes)")
+    try:
+        message = BytesParser(policy=policy.default).parsebytes(data)
+        lines = [f"{name}: {' '.join(str(value).split())}" for name in _EMAIL_HEADERS if (value := message.get(name))]
+        body = message.get_body(preferencelist=("plain", "html"))
+        text = str(body.get_content()) if body is not None else ""
+        if body is not None and body.get_content_type() == "text/html":
+            text, _ = html_text(text)
+        attached = [name for part in message.iter_attachments() if (name := part.get_filename())]
+    except Exception as error:
+        raise UnreadableDocument(f"unreadable e-mail ({type(error).__name__}: {error})") from error
+    if attached:
+        lines.append(f"Attachments: {', '.join(attached)}")
+    subject = " ".join(str(message.get("Subject", "")).split())
+    return "\n".join(lines) + "\n\n" + text.strip(), subject

@@ -1,0 +1,177 @@
+"""Each kind of file read into text that citations can point into: decks, workbooks, books, e-mails."""
+
+from __future__ import annotations
+
+import datetime
+from email.message import EmailMessage
+from pathlib import Path
+
+import pytest
+
+from citeqa.answers import Span
+from citeqa.documents import Document, load_directory
+from citeqa.formats import EMPTY_CELL, TABLE_CELL_SEPARATOR
+from citeqa.tables import find_tables
+
+
+def _read_one(folder: Path) -> Document:
+    corpus = load_directory(folder)
+    assert corpus.skipped == []
+    (document,) = corpus.documents
+    return document
+
+
+def _assert_parts_located(document: Document, expected: dict[str, str]) -> None:
+    """Every phrase is found in the text and cited in the part it belongs to."""
+    for phrase, location in expected.items():
+        start = document.text.index(phrase)
+        span = Span.of(document, start, start + len(phrase))
+        assert span.text == phrase
+        assert span.location == location, phrase
+
+
+def test_a_powerpoint_deck_reads_slide_by_slide_in_reading_order_with_tables_and_notes(tmp_path: Path) -> None:
+    from pptx import Presentation
+    from pptx.util import Inches
+
+    deck = Presentation()
+    first = deck.slides.add_slide(deck.slide_layouts[1])
+    first.shapes.title.text = "Lunar habitat programme"
+    first.placeholders[1].text_frame.text = "Two habitats will launch before 2030."
+    second = deck.slides.add_slide(deck.slide_layouts[5])
+    second.shapes.title.text = "Launch schedule"
+    # Added first but placed lower on the slide: read after the table above it.
+    lower = second.shapes.add_textbox(Inches(1), Inches(6), Inches(6), Inches(1))
+    lower.text_frame.text = "Dates may move with the budget."
+    table = second.shapes.add_table(3, 2, Inches(1), Inches(2), Inches(6), Inches(2)).table
+    for row, cells in enumerate([("Habitat", "Launch date"), ("Habitat A", "March 2027"), ("Habitat B", "")]):
+        for column, text in enumerate(cells):
+            table.cell(row, column).text = text
+    second.notes_slide.notes_text_frame.text = "Say that Habitat B waits on the lander."
+    deck.save(str(tmp_path / "habitats.pptx"))
+
+    document = _read_one(tmp_path)
+    assert document.title == "Lunar habitat programme"
+    text = document.text
+    order = ["Launch schedule", "Habitat | Launch date", "Dates may move", "Say that Habitat B waits"]
+    assert [text.index(p) for p in order] == sorted(text.index(p) for p in order)
+    assert f"Habitat B{TABLE_CELL_SEPARATOR}{EMPTY_CELL}" in text
+    _assert_parts_located(
+        document,
+        {"Two habitats will launch": "slide 1", "March 2027": "slide 2", "waits on the lander": "slide 2"},
+    )
+    (schedule,) = find_tables(text)
+    assert text[schedule.rows[0][1][0] : schedule.rows[0][1][1]] == "March 2027"
+
+
+def test_an_excel_workbook_reads_each_sheet_as_a_table_of_the_values_shown(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    fares = book.active
+    fares.title = "Fares"
+    # The table starts in column B, as sheets often do: the empty column A is not a column of it.
+    fares.append([None, "Ticket", "Adult", "Child"])
+    fares.append([None, "Single", 2.2, 1.1])
+    fares.append([None, "Day pass", 6, None])
+    fares.append([])
+    fares.append([None, "Valid from", datetime.datetime(2027, 1, 1), None])
+    stops = book.create_sheet("Stops")
+    stops.append(["Stop", "Last bus"])
+    stops.append(["Old town", datetime.time(23, 40)])
+    book.properties.title = "Bus fares 2027"
+    book.save(str(tmp_path / "fares.xlsx"))
+
+    document = _read_one(tmp_path)
+    assert document.title == "Bus fares 2027"
+    lines = document.text.splitlines()
+    assert "Ticket | Adult | Child" in lines and "Single | 2.2 | 1.1" in lines
+    assert f"Day pass | 6 | {EMPTY_CELL}" in lines and f"Valid from | 2027-01-01 | {EMPTY_CELL}" in lines
+    assert "Old town | 23:40:00" in lines
+    _assert_parts_located(document, {"Day pass": "sheet Fares", "Old town": "sheet Stops"})
+    # Each sheet's name ends the table before it: two tables, not one with a stray row.
+    assert len(find_tables(document.text)) == 2
+
+
+def test_an_untitled_workbook_is_named_after_its_file(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    book.active.append(["Item", "Price"])
+    book.active.append(["Tea", "2.50 EUR"])
+    book.save(str(tmp_path / "price list.xlsx"))
+    assert _read_one(tmp_path).title == "price list"
+
+
+def test_an_epub_book_reads_its_chapters_in_reading_order_without_its_table_of_contents(tmp_path: Path) -> None:
+    from ebooklib import epub
+
+    book = epub.EpubBook()
+    book.set_identifier("lighthouse-1")
+    book.set_title("The Lighthouse Keepers")
+    book.set_language("en")
+    chapters = []
+    for number, (heading, body) in enumerate(
+        [("The Rock", "The tower was lit in 1860."), ("The Storm", "In 1881 the lamp room flooded.")], 1
+    ):
+        chapter = epub.EpubHtml(title=heading, file_name=f"chapter{number}.xhtml", lang="en")
+        chapter.content = f"<html><body><h1>{heading}</h1><p>{body}</p></body></html>"
+        book.add_item(chapter)
+        chapters.append(chapter)
+    book.toc = chapters
+    book.add_item(epub.EpubNcx())
+    book.add_item(epub.EpubNav())
+    book.spine = ["nav", *chapters]
+    epub.write_epub(str(tmp_path / "keepers.epub"), book)
+
+    document = _read_one(tmp_path)
+    assert document.title == "The Lighthouse Keepers"
+    assert document.text.index("lit in 1860") < document.text.index("lamp room flooded")
+    # The table of contents lists both headings once more; it is not read.
+    assert document.text.count("The Storm") == 1
+    _assert_parts_located(document, {"lit in 1860": "section “The Rock”", "lamp room flooded": "section “The Storm”"})
+
+
+def test_an_email_reads_its_headers_and_body_and_names_its_attachments(tmp_path: Path) -> None:
+    plain = EmailMessage()
+    plain["Subject"] = "Boiler service moved to Friday"
+    plain["From"] = "Anna Varga <anna@example.org>"
+    plain["To"] = "tenants@example.org"
+    plain["Date"] = "Mon, 23 Nov 2026 09:15:00 +0100"
+    plain["X-Mailer"] = "routing noise"
+    plain.set_content("Hello all,\n\nThe boiler service is moved to Friday at 10:00.\n")
+    plain.add_attachment(b"%PDF-1.4", maintype="application", subtype="pdf", filename="invoice.pdf")
+    (tmp_path / "service.eml").write_bytes(plain.as_bytes())
+
+    document = _read_one(tmp_path)
+    assert document.title == "Boiler service moved to Friday"
+    lines = document.text.splitlines()
+    assert lines[:4] == [
+        "Subject: Boiler service moved to Friday",
+        "From: Anna Varga <anna@example.org>",
+        "To: tenants@example.org",
+        "Date: Mon, 23 Nov 2026 09:15:00 +0100",
+    ]
+    assert "Attachments: invoice.pdf" in lines and "moved to Friday at 10:00." in document.text
+    assert "X-Mailer" not in document.text and "%PDF" not in document.text
+
+
+def test_an_html_only_email_is_read_as_its_page(tmp_path: Path) -> None:
+    message = EmailMessage()
+    message["Subject"] = "Newsletter"
+    message.set_content("<html><body><p>The pool opens <b>on Monday</b>.</p><script>x()</script></body></html>", "html")
+    (tmp_path / "news.eml").write_bytes(message.as_bytes())
+    document = _read_one(tmp_path)
+    assert "The pool opens on Monday." in document.text and "x()" not in document.text
+
+
+@pytest.mark.parametrize(
+    ("name", "kind"), [("deck.pptx", "PowerPoint"), ("book.xlsx", "Excel"), ("novel.epub", "EPUB")]
+)
+def test_a_damaged_file_is_skipped_and_named_with_its_kind(tmp_path: Path, name: str, kind: str) -> None:
+    (tmp_path / name).write_bytes(b"PK\x03\x04 not really a zip")
+    (tmp_path / "fine.txt").write_text("Fine\n\nStill read.", encoding="utf-8")
+    corpus = load_directory(tmp_path)
+    assert [d.id for d in corpus.documents] == ["fine"]
+    (skipped,) = corpus.skipped
+    assert skipped.path == name and kind in skipped.reason
