@@ -76,9 +76,21 @@ def test_the_words_that_found_the_row_do_not_also_choose_the_column() -> None:
     assert ask("What does a day pass cost for a child?", prices) == ["6.00 EUR"]
 
 
+def test_a_header_may_name_what_the_question_asks_for_without_saying_it() -> None:
+    towers = "Lighthouse | Height | First lit\n\nSkerryvore | 48 m | 1844\n\nBell Rock | 35 m | 1811"
+    assert ask("How tall is Skerryvore?", towers) == ["48 m"]
+    assert ask("How high is the Bell Rock lighthouse?", towers) == ["35 m"]
+    assert ask("When was Bell Rock first lit?", towers) == ["1811"]
+    assert ask("How heavy is Habitat A?") == ["14 tonnes"]  # "Mass"
+    infobox = "Corran Point Lighthouse\n\nBuilt | 1860\n\nHeight | 12 metres\n\nDesigner | David Stevenson"
+    assert ask("How tall is Corran Point Lighthouse?", infobox) == ["12 metres"]
+    built = "Lighthouse | Engineer | Year\n\nSkerryvore | Alan Stevenson | 1844\n\nBell Rock | Robert Stevenson | 1811"
+    assert ask("When was Skerryvore completed?", built) == ["1844"]
+
+
 def test_no_answer_unless_both_row_and_column_are_clear() -> None:
     assert ask("What is the mass?") == []  # no row named
-    assert ask("How heavy is Habitat A?") == []  # no header says "heavy"
+    assert ask("How old is Habitat A?") == []  # no header says "age"
     assert ask("Compare the mass of Habitat A and Habitat B.") == []  # two rows
     assert ask("When will Habitat C launch?") == []  # its row could not be aligned
     assert ask("How many contractors does Habitat A have?") == []  # a number asked, a name found

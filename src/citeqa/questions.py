@@ -15,6 +15,34 @@ _SENTENCE_QUESTION = re.compile(
 )
 
 
+# What a table's header calls what a question asks for without naming it: "How tall is the
+# tower?" asks for its "Height", "When…?" for a "Date" or "Year".
+_ATTRIBUTE_NOUNS = (
+    (re.compile(r"\bhow (?:tall|high)\b"), ("height",)),
+    (re.compile(r"\bhow heavy\b"), ("weight", "mass")),
+    (re.compile(r"\bhow (?:wide|broad)\b"), ("width",)),
+    (re.compile(r"\bhow deep\b"), ("depth",)),
+    (re.compile(r"\bhow thick\b"), ("thickness",)),
+    (re.compile(r"\bhow long\b"), ("length", "duration")),
+    (re.compile(r"\bhow far\b"), ("distance",)),
+    (re.compile(r"\bhow (?:big|large)\b"), ("size", "area", "capacity")),
+    (re.compile(r"\bhow old\b"), ("age",)),
+    (re.compile(r"\bhow fast\b"), ("speed",)),
+    (re.compile(r"\bhow (?:hot|cold|warm)\b"), ("temperature",)),
+    (re.compile(r"\bhow often\b"), ("frequency",)),
+    (re.compile(r"\bhow much\b|\bhow expensive\b"), ("price", "cost", "amount")),
+    (re.compile(r"\bhow many\b"), ("number", "count")),
+    (re.compile(r"\bwhen\b"), ("date", "year", "time")),
+    (re.compile(r"\bwhere\b"), ("location", "place")),
+)
+
+
+def attribute_nouns(question: str) -> tuple[str, ...]:
+    """The nouns for what ``question`` asks about without naming it ("How tall…?" → "height")."""
+    q = question.lower()
+    return tuple(noun for pattern, nouns in _ATTRIBUTE_NOUNS if pattern.search(q) for noun in nouns)
+
+
 def question_kind(question: str) -> QuestionKind:
     q = question.lower()
     if re.search(rf"\bhow (?:{_MEASURES})\b|\bwhat (?:number|percentage|proportion)\b", q):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from citeqa.answers import Citation, Passage, Span
 from citeqa.documents import Document
 from citeqa.formats import EMPTY_CELL, TABLE_CELL_SEPARATOR
-from citeqa.questions import question_kind
+from citeqa.questions import attribute_nouns, question_kind
 
 # A row line states its cell outright; what is uncertain is whether the question meant this table.
 # Above every answerer's abstention bar, below a certain answer (as for a document's header).
@@ -140,8 +140,12 @@ class TableAnswerer:
         if _ASKS_A_REASON.match(question):
             return []  # "Why was Habitat B's launch moved?": no cell gives a reason
         asked = f" {_phrase(question)} "
-        said = _runs(asked.split())
+        # What the question asks for without naming it ("How tall…?": a "Height") may be a header, or
+        # in a table of labels and values the label that names the row ("Height | 12 metres").
+        nouns = attribute_nouns(question)
+        said = _runs(asked.split()) | set(nouns)
         terms = set(self.tokenize(question))
+        wanted = set(self.tokenize(" ".join(nouns)))
         kind = question_kind(question)
         seen: set[tuple[str, int]] = set()
         for passage in passages:
@@ -154,7 +158,7 @@ class TableAnswerer:
                 if key in seen or table.end <= passage.span.start or passage.span.end <= table.start:
                     continue
                 seen.add(key)
-                found = self._cell(document.text, names, asked, said, terms, kind)
+                found = self._cell(document.text, names, asked, said, terms, wanted, kind)
                 if found is not None:
                     (start, end), (row_start, row_end) = found
                     answer, row = Span.of(document, start, end), Span.of(document, row_start, row_end)
@@ -165,12 +169,15 @@ class TableAnswerer:
         return []
 
     def _column(
-        self, text: str, table: Table, row: tuple[CellSpan, ...], key_column: int, terms: set[str]
+        self, text: str, table: Table, row: tuple[CellSpan, ...], key_column: int, terms: set[str], wanted: set[str]
     ) -> int | None:
-        """The one column whose header shares most words with the question, if only one does."""
+        """The one column whose header shares most words with the question, if only one does.
+
+        ``wanted``: header words the question asks for without saying them ("height" for "How tall…?").
+        """
         # The words that found the row (its cell, that cell's header) do not also ask for the column:
         # in "Which ticket has a child fare of 6.00 EUR?", "fare" must not point at "Adult fare".
-        asking = terms - self._row_terms(text, [row[key_column], table.header[key_column]])
+        asking = (terms | wanted) - self._row_terms(text, [row[key_column], table.header[key_column]])
         overlaps = [
             (len(asking & set(self.tokenize(text[s:e]))), column)
             for column, (s, e) in enumerate(table.header)
@@ -189,7 +196,7 @@ class TableAnswerer:
         return len(_phrase(cell)) >= 3 and bool(self.tokenize(cell))
 
     def _cell(
-        self, text: str, names: _Names, asked: str, said: set[str], terms: set[str], kind: str
+        self, text: str, names: _Names, asked: str, said: set[str], terms: set[str], wanted: set[str], kind: str
     ) -> tuple[CellSpan, CellSpan] | None:
         """The cell at the row the question names and the column it asks about, and its row; else None."""
         table = names.table
@@ -221,7 +228,7 @@ class TableAnswerer:
             if row is table.header and f" {_phrase(text[start:end])} " in asked:
                 return None
         else:
-            found = self._column(text, table, row, key_column, terms)
+            found = self._column(text, table, row, key_column, terms, wanted)
             if found is None:
                 return None
             column = found
