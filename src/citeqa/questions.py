@@ -34,6 +34,7 @@ _ATTRIBUTE_NOUNS = (
     (re.compile(r"\bhow many\b"), ("number", "count")),
     (re.compile(r"\bwhen\b"), ("date", "year", "time")),
     (re.compile(r"\bwhere\b"), ("location", "place")),
+    (re.compile(r"\bwho(?:m)?\b"), ("name",)),
 )
 
 
