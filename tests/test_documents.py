@@ -229,6 +229,28 @@ def test_html_the_page_hides_is_not_read(tmp_path: Path) -> None:
     assert page.text.split("\n\n") == ["Tides", "High tide is at noon.", "Low tide is at six."]
 
 
+def test_a_page_that_marks_its_main_content_is_read_from_there(tmp_path: Path) -> None:
+    site = (
+        "<div class='banner'>Harbour News — subscribe for 1 EUR</div>"
+        "<main><h1>Ferry timetable changes</h1><p>From May the ferry leaves at 7:40.</p></main>"
+        "<aside><h2>Most read</h2><p>Council approves new bridge.</p></aside>"
+    )
+    (tmp_path / "news.html").write_text(f"<html><head><title>x</title></head><body>{site}</body></html>", "utf-8")
+    (tmp_path / "old.html").write_text(
+        "<html><body><div>Site menu</div><div role='main'><p>The pier reopens in June.</p></div></body></html>",
+        "utf-8",
+    )
+    # Two "main" regions (or none) mark nothing: the whole page is read.
+    (tmp_path / "two.html").write_text(
+        "<html><body><main><p>One.</p></main><main><p>Two.</p></main></body></html>", "utf-8"
+    )
+    pages = {d.id: d for d in load_directory(tmp_path).documents}
+    assert pages["news"].title == "Ferry timetable changes"
+    assert pages["news"].text.split("\n\n") == ["Ferry timetable changes", "From May the ferry leaves at 7:40."]
+    assert pages["old"].text == "The pier reopens in June."
+    assert pages["two"].text.split("\n\n") == ["One.", "Two."]
+
+
 def test_an_html_title_is_its_headline_not_its_menu(tmp_path: Path) -> None:
     nav = "<nav><a href='/'>Home</a> <a href='/about'>About</a></nav>"
     controls = (

@@ -96,6 +96,11 @@ def html_text(markup: str) -> tuple[str, str]:
         tag.decompose()
     _drop_sequence_bars(soup)
     _drop_permalinks(soup)
+    # A page that marks its main content is read from there: what lies outside it is the site's
+    # (banners, sidebars, "related stories", sign-up forms), the same on every page.
+    mains = soup.find_all("main") or soup.find_all(role="main")
+    if len(mains) == 1 and mains[0].get_text(strip=True):
+        soup = BeautifulSoup(str(mains[0]), "html.parser")
     # Preformatted text keeps its lines (html-text would run a code listing into one line).
     for pre in soup.find_all("pre"):
         block = soup.new_tag("div")
