@@ -53,6 +53,9 @@ class AnswerSettings:
     # Abstain when the question names something (a capitalised word) that no passage handed to the
     # answerer mentions: whatever span the answerer finds is then about something else.
     require_named_entities: bool = True
+    # Where the passages handed over miss such a name, this many retrieved passages are searched
+    # for ones that mention it, which then take the place of the lowest-ranked (grounding.py).
+    name_search_depth: int = 20
     # Who answers yes/no questions ("Is libffi thread-safe?"): SQuAD has almost none (36 of the 10,171
     # questions the reader trains on), so the reader never learnt them and points at a stray word
     # ("2.7" in "2.7 Thread Safety") or abstains; the heuristic answerer quotes the sentence that

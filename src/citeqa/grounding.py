@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from rapidfuzz import process
 from rapidfuzz.distance import Levenshtein
+
+from citeqa.answers import Passage
 
 _WORD = re.compile(r"[^\W\d_][\w’'.-]*")
 _POSSESSIVE = re.compile(r"(?:['’]s?|\.)+$")
@@ -98,3 +100,29 @@ def missing_names(question: str, texts: Iterable[str]) -> list[str]:
     # and the acronyms the passages' names would have.
     words = {w for t in folded.split() for w in (_alnum(t), *_NON_ALNUM.split(t)) if w} | _acronyms(joined)
     return [name for name in names if not _mentioned(name, words)]
+
+
+def bring_named_forward(question: str, ranked: Sequence[Passage], count: int) -> list[Passage]:
+    """``ranked`` with, where its first ``count`` miss a name ``question`` uses, passages further
+    down that mention it brought into the first ``count`` (up to half of them, in rank order) in
+    place of the lowest-ranked.
+
+    Retrieval weighs every word of a question, so a long name or a follow-up's context can outweigh
+    the one name that matters ("Did Brig. Gen. Anthony J. Mastalir mention Korea?"): passages about
+    him fill the top, and the ones that mention Korea rank lower.
+    """
+    ranked = list(ranked)
+    read = ranked[:count]
+    missing = set(missing_names(question, _texts(read)))
+    if not missing:
+        return ranked
+    naming = [p for p in ranked[count:] if missing - set(missing_names(question, _texts([p])))]
+    brought = naming[: max(1, count // 2)]
+    if not brought:
+        return ranked
+    first = read[: count - len(brought)] + brought
+    return first + [p for p in ranked if p not in first]
+
+
+def _texts(passages: Iterable[Passage]) -> list[str]:
+    return [text for p in passages for text in (p.span.title, p.span.text)]

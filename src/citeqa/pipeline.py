@@ -21,7 +21,7 @@ from citeqa.conversation import Turn, retrieval_query, standalone_question
 from citeqa.documents import READABLE_TYPES, Document, SkippedFile, load_directory
 from citeqa.embedding import TextEncoder, make_encoder
 from citeqa.extraction_cache import ExtractionCache
-from citeqa.grounding import missing_names
+from citeqa.grounding import bring_named_forward, missing_names
 from citeqa.index import BuildStats, CorruptIndex, IndexStore, VectorIndex, update_index
 from citeqa.lexical import BM25Index
 from citeqa.questions import is_yes_no
@@ -203,7 +203,12 @@ class QA:
         standalone = standalone_question(question, turns)
         settings = self.settings.answer
         timings: dict[str, float] = {}
-        passages = self.retrieve(retrieval_query(question, turns), max(top_k or 0, settings.passages), timings=timings)
+        wanted = max(top_k or 0, settings.passages)
+        depth = max(wanted, settings.name_search_depth) if settings.require_named_entities else wanted
+        passages = self.retrieve(retrieval_query(question, turns), depth, timings=timings)
+        if settings.require_named_entities:
+            passages = bring_named_forward(standalone, passages, settings.passages)
+        passages = passages[:wanted]
         started = time.perf_counter()
         name, chosen = self.answerer(answerer)
         if settings.yes_no_answerer and is_yes_no(standalone):
