@@ -76,9 +76,15 @@ def test_an_excel_workbook_reads_each_sheet_as_a_table_of_the_values_shown(tmp_p
     fares.append([None, "Day pass", 6, None])
     fares.append([])
     fares.append([None, "Valid from", datetime.datetime(2027, 1, 1), None])
+    fares.append([None, "Discount", 0.25, 0.5])
+    for cell in ("C6", "D6"):
+        fares[cell].number_format = "0%"
     stops = book.create_sheet("Stops")
     stops.append(["Stop", "Last bus"])
     stops.append(["Old town", datetime.time(23, 40)])
+    scratch = book.create_sheet("Scratch")
+    scratch.append(["Draft fare", "9.99"])
+    scratch.sheet_state = "hidden"
     book.properties.title = "Bus fares 2027"
     book.save(str(tmp_path / "fares.xlsx"))
 
@@ -87,6 +93,7 @@ def test_an_excel_workbook_reads_each_sheet_as_a_table_of_the_values_shown(tmp_p
     lines = document.text.splitlines()
     assert "Ticket | Adult | Child" in lines and "Single | 2.2 | 1.1" in lines
     assert f"Day pass | 6 | {EMPTY_CELL}" in lines and f"Valid from | 2027-01-01 | {EMPTY_CELL}" in lines
+    assert "Discount | 25% | 50%" in lines and "9.99" not in document.text  # as Excel shows it, not 0.25
     assert "Old town | 23:40:00" in lines
     _assert_parts_located(document, {"Day pass": "sheet Fares", "Old town": "sheet Stops"})
     # Each sheet's name ends the table before it: two tables, not one with a stray row.

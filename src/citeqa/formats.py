@@ -287,7 +287,7 @@ def _slide_blocks(slide: Any) -> list[str]:
 
 
 def xlsx_sheets(data: bytes) -> tuple[list[Part], str]:
-    """An Excel workbook's sheets, each a table: its name on the first line, then a line per row.
+    """An Excel workbook's visible sheets, each a table: its name on the first line, then a line per row.
 
     Cells read as the values Excel last computed (a formula's result, not the formula). Columns
     and rows with nothing in them are left out; an empty cell inside the table is EMPTY_CELL.
@@ -297,8 +297,9 @@ def xlsx_sheets(data: bytes) -> tuple[list[Part], str]:
     try:
         book = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheets = []
-        for sheet in book.worksheets:
-            rows = [[_cell_text(value) for value in values] for values in sheet.iter_rows(values_only=True)]
+        # A hidden sheet holds what the workbook's author kept out of sight (lookup lists, scratch work).
+        for sheet in (s for s in book.worksheets if s.sheet_state == "visible"):
+            rows = [[_cell_text(cell.value, cell.number_format) for cell in cells] for cells in sheet.iter_rows()]
             lines = [sheet.title] + [line for row in _trim_empty_columns(rows) if (line := _table_line(row))]
             sheets.append(Part(f"sheet {sheet.title}", "\n\n".join(lines)))
         title = book.properties.title or ""
@@ -308,11 +309,13 @@ def xlsx_sheets(data: bytes) -> tuple[list[Part], str]:
     return sheets, " ".join(title.split())
 
 
-def _cell_text(value: object) -> str:
+def _cell_text(value: object, number_format: str | None = None) -> str:
     import datetime
 
     if value is None:
         return ""
+    if isinstance(value, int | float) and not isinstance(value, bool) and (number_format or "").endswith("%"):
+        return f"{format(value * 100, '.15g')}%"  # stored 0.2, shown "20%"
     if isinstance(value, datetime.datetime) and value.time() == datetime.time():
         return value.date().isoformat()
     if isinstance(value, datetime.datetime | datetime.date | datetime.time):
