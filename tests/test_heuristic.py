@@ -78,3 +78,12 @@ def test_the_title_is_never_the_answer_and_a_when_question_gets_its_date() -> No
 def test_the_sentence_is_narrowed_to_what_the_question_asks_for(question: str, sentence: str, expected: str) -> None:
     start, end = _narrow(question_kind(question), question, sentence)
     assert sentence[start:end] == expected
+
+
+def test_a_question_word_few_sentences_share_counts_for_more_than_one_most_do() -> None:
+    text = (
+        "Interview\n\nMastalir opened the meeting early today.\n\nMastalir spoke to the crews.\n\n"
+        "Korea joined the exercise in spring.\n\nMastalir closed the meeting."
+    )
+    # Every sentence but one names Mastalir: the one that names Korea is what the question is after.
+    assert answer("Did Mastalir mention Korea?", text)[0] == "Korea joined the exercise in spring."

@@ -64,8 +64,13 @@ class HeuristicAnswerer:
         vectors = self.encoder.encode([question, *texts])
         cosine = vectors[1:] @ vectors[0]
         terms = set(self.tokenize(question))
+        sentence_terms = [set(self.tokenize(t)) for t in texts]
+        # A question word most candidate sentences share ("Mastalir", in an interview with him) tells
+        # them apart less than one only a few contain ("Korea"): each counts by its rarity among them.
+        weight = {t: float(np.log(1 + len(sentence_terms) / (1 + sum(t in w for w in sentence_terms)))) for t in terms}
+        total = sum(weight.values())
         overlap = np.array(
-            [len(terms & set(self.tokenize(t))) / len(terms) if terms else 0.0 for t in texts], dtype=np.float32
+            [sum(weight[t] for t in terms & w) / total if total else 0.0 for w in sentence_terms], dtype=np.float32
         )
         prior = np.array([sentences[k] for k in keys], dtype=np.float32)
         scores = np.clip(0.55 * cosine + 0.35 * overlap + 0.10 * prior, 0.0, 1.0)
