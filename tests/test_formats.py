@@ -30,6 +30,57 @@ def _assert_parts_located(document: Document, expected: dict[str, str]) -> None:
         assert span.location == location, phrase
 
 
+def test_an_opendocument_text_reads_headings_lists_and_tables_in_order(tmp_path: Path) -> None:
+    from odf import dc
+    from odf.opendocument import OpenDocumentText
+    from odf.table import CoveredTableCell, Table, TableCell, TableRow
+    from odf.text import H, List, ListItem, P, Span
+
+    odt = OpenDocumentText()
+    odt.meta.addElement(dc.Title(text="Garden plan"))
+    odt.text.addElement(H(outlinelevel=1, text="Beds and crops"))
+    paragraph = P(text="The greenhouse is heated by a ")
+    paragraph.addElement(Span(text="biomass boiler"))
+    paragraph.addText(".")
+    odt.text.addElement(paragraph)
+    items = List()
+    item = ListItem()
+    item.addElement(P(text="Tomatoes go in bed A."))
+    items.addElement(item)
+    odt.text.addElement(items)
+    table = Table(name="Beds")
+    for texts in [("Bed", "Crop", "Sown"), ("A", "Tomatoes", "March"), ("B", "", "April")]:
+        row = TableRow()
+        for text in texts:
+            cell = TableCell()
+            if text:
+                cell.addElement(P(text=text))
+            row.addElement(cell)
+        table.addElement(row)
+    merged, spanning, last = TableRow(), TableCell(numbercolumnsspanned=2), TableCell()
+    spanning.addElement(P(text="C and D"))
+    last.addElement(P(text="May"))
+    for cell in (spanning, CoveredTableCell(), last):
+        merged.addElement(cell)
+    table.addElement(merged)
+    odt.text.addElement(table)
+    odt.text.addElement(P(text="Watering is automatic."))
+    odt.save(str(tmp_path / "plan.odt"))
+
+    document = _read_one(tmp_path)
+    assert document.title == "Garden plan"
+    assert document.text.split("\n\n") == [
+        "Beds and crops",
+        "The greenhouse is heated by a biomass boiler.",
+        "Tomatoes go in bed A.",
+        "Bed | Crop | Sown",
+        "A | Tomatoes | March",
+        f"B | {EMPTY_CELL} | April",
+        f"C and D | {EMPTY_CELL} | May",
+        "Watering is automatic.",
+    ]
+
+
 def test_a_powerpoint_deck_reads_slide_by_slide_in_reading_order_with_tables_and_notes(tmp_path: Path) -> None:
     from pptx import Presentation
     from pptx.util import Inches
@@ -173,7 +224,8 @@ def test_an_html_only_email_is_read_as_its_page(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "kind"), [("deck.pptx", "PowerPoint"), ("book.xlsx", "Excel"), ("novel.epub", "EPUB")]
+    ("name", "kind"),
+    [("deck.pptx", "PowerPoint"), ("book.xlsx", "Excel"), ("novel.epub", "EPUB"), ("plan.odt", "OpenDocument")],
 )
 def test_a_damaged_file_is_skipped_and_named_with_its_kind(tmp_path: Path, name: str, kind: str) -> None:
     (tmp_path / name).write_bytes(b"PK\x03\x04 not really a zip")

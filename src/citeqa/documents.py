@@ -21,7 +21,7 @@ from citeqa.formats import UnreadableDocument
 logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (
-    ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".pptx", ".xlsx", ".csv", ".epub", ".eml",
+    ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".xlsx", ".csv", ".epub", ".eml",
 )  # fmt: skip
 # For messages and labels: the kinds of file, without the longer or shorter spelling of one beside it.
 READABLE_TYPES = ", ".join(s for s in SUPPORTED_SUFFIXES if s not in (".htm", ".markdown"))
@@ -121,6 +121,7 @@ _PAGED_FORMATS: dict[str, Callable[[bytes], tuple[list[formats.Part], str]]] = {
 _TABLE_FORMATS = frozenset({".csv", ".xlsx"})
 _BINARY_FORMATS: dict[str, Callable[[bytes], tuple[str, str]]] = {
     ".docx": formats.docx_text,
+    ".odt": formats.odt_text,
     ".eml": formats.email_text,
 }
 
