@@ -166,3 +166,18 @@ def test_twenty_simultaneous_sessions_match_one_by_one(chat_url: str, qa: QA) ->
         assert len(chat) == 4, "another session's turns leaked into this one"
         assert chat[1] == render_answer(first)
         assert chat[3] == render_answer(second)
+
+
+def test_answers_and_passages_say_which_slide_they_come_from() -> None:
+    from citeqa.app import render_passages
+
+    text = "Kickoff\n\nWelcome.\n\nSchedule\n\nThe lander launches in June 2028."
+    second = text.index("Schedule")
+    document = document_from_text("deck", text, page_starts=[0, second], page_labels=["slide 1", "slide 2"])
+    start = text.index("June")
+    sentence = Span.of(document, text.index("The lander"), len(text) - 1)
+    citation = Citation(answer=Span.of(document, start, start + 9), sentence=sentence, score=0.9)
+    passage = Passage(span=Span.of(document, second, len(text)), score=1.0, dense_score=1.0, bm25_score=1.0)
+    answer = Answer("q", citation.quote, True, 0.9, (citation,), (passage,))
+    assert "deck, slide 2, characters" in render_answer(answer)
+    assert "deck, slide 2, characters" in render_passages(answer)

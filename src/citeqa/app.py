@@ -152,7 +152,8 @@ def _render_passage(rank: int, passage: Passage, cited: set[tuple[str, int, int]
         else html.escape(span.text)
     )
     meta = (
-        f"#{rank} · {html.escape(span.title)} ({html.escape(span.document_id)}, characters {span.start}–{span.end})"
+        f"#{rank} · {html.escape(span.title)} ({html.escape(span.document_id)}"
+        f"{f', {html.escape(span.location)}' if span.location else ''}, characters {span.start}–{span.end})"
         f" · score {passage.score:.2f} (dense {passage.dense_score:.2f}, BM25 {passage.bm25_score:.1f})"
     )
     css = "citeqa-passage cited" if inside else "citeqa-passage"
