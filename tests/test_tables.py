@@ -86,6 +86,9 @@ def test_a_header_may_name_what_the_question_asks_for_without_saying_it() -> Non
     assert ask("Who is the archivist?", staff) == ["Tomas Berg"]
     infobox = "Corran Point Lighthouse\n\nBuilt | 1860\n\nHeight | 12 metres\n\nDesigner | David Stevenson"
     assert ask("How tall is Corran Point Lighthouse?", infobox) == ["12 metres"]
+    # A question word is too vague to name a row: "Who…?" is not asking for the "Name" row.
+    named = f"{infobox}\n\nName | Corran Point Lighthouse"
+    assert ask("Who designed the lighthouse?", named) == []
     built = "Lighthouse | Engineer | Year\n\nSkerryvore | Alan Stevenson | 1844\n\nBell Rock | Robert Stevenson | 1811"
     assert ask("When was Skerryvore completed?", built) == ["1844"]
 

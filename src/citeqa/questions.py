@@ -15,9 +15,9 @@ _SENTENCE_QUESTION = re.compile(
 )
 
 
-# What a table's header calls what a question asks for without naming it: "How tall is the
-# tower?" asks for its "Height", "When…?" for a "Date" or "Year".
-_ATTRIBUTE_NOUNS = (
+# What a table's header calls the measure a question asks for without naming it: "How tall is
+# the tower?" asks for its "Height".
+_MEASURE_NOUNS = (
     (re.compile(r"\bhow (?:tall|high)\b"), ("height",)),
     (re.compile(r"\bhow heavy\b"), ("weight", "mass")),
     (re.compile(r"\bhow (?:wide|broad)\b"), ("width",)),
@@ -32,16 +32,27 @@ _ATTRIBUTE_NOUNS = (
     (re.compile(r"\bhow often\b"), ("frequency",)),
     (re.compile(r"\bhow much\b|\bhow expensive\b"), ("price", "cost", "amount")),
     (re.compile(r"\bhow many\b"), ("number", "count")),
+)
+# The same for a question word; vaguer ("Who designed it?" is not asking for a row labelled
+# "Name"), so they may choose a column but never a row.
+_QUESTION_WORD_NOUNS = (
     (re.compile(r"\bwhen\b"), ("date", "year", "time")),
     (re.compile(r"\bwhere\b"), ("location", "place")),
     (re.compile(r"\bwho(?:m)?\b"), ("name",)),
 )
 
 
-def attribute_nouns(question: str) -> tuple[str, ...]:
-    """The nouns for what ``question`` asks about without naming it ("How tall…?" → "height")."""
+def measure_nouns(question: str) -> tuple[str, ...]:
+    """The nouns for the measure ``question`` asks for without naming it ("How tall…?" → "height")."""
     q = question.lower()
-    return tuple(noun for pattern, nouns in _ATTRIBUTE_NOUNS if pattern.search(q) for noun in nouns)
+    return tuple(noun for pattern, nouns in _MEASURE_NOUNS if pattern.search(q) for noun in nouns)
+
+
+def attribute_nouns(question: str) -> tuple[str, ...]:
+    """:func:`measure_nouns`, and what its question word asks for ("When…?" → "date", "year", "time")."""
+    q = question.lower()
+    asked = tuple(noun for pattern, nouns in _QUESTION_WORD_NOUNS if pattern.search(q) for noun in nouns)
+    return measure_nouns(question) + asked
 
 
 def question_kind(question: str) -> QuestionKind:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from citeqa.answers import Citation, Passage, Span
 from citeqa.documents import Document
 from citeqa.formats import EMPTY_CELL, TABLE_CELL_SEPARATOR
-from citeqa.questions import attribute_nouns, question_kind
+from citeqa.questions import attribute_nouns, measure_nouns, question_kind
 
 # A row line states its cell outright; what is uncertain is whether the question meant this table.
 # Above every answerer's abstention bar, below a certain answer (as for a document's header).
@@ -140,12 +140,11 @@ class TableAnswerer:
         if _ASKS_A_REASON.match(question):
             return []  # "Why was Habitat B's launch moved?": no cell gives a reason
         asked = f" {_phrase(question)} "
-        # What the question asks for without naming it ("How tall…?": a "Height") may be a header, or
-        # in a table of labels and values the label that names the row ("Height | 12 metres").
-        nouns = attribute_nouns(question)
-        said = _runs(asked.split()) | set(nouns)
+        # What the question asks for without naming it may be a header ("When…?": a "Date"), and a
+        # measure ("How tall…?": a "Height") in a table of labels and values the label naming the row.
+        said = _runs(asked.split()) | set(measure_nouns(question))
         terms = set(self.tokenize(question))
-        wanted = set(self.tokenize(" ".join(nouns)))
+        wanted = set(self.tokenize(" ".join(attribute_nouns(question))))
         kind = question_kind(question)
         seen: set[tuple[str, int]] = set()
         for passage in passages:
