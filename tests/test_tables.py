@@ -82,6 +82,8 @@ def test_a_header_may_name_what_the_question_asks_for_without_saying_it() -> Non
     assert ask("How high is the Bell Rock lighthouse?", towers) == ["35 m"]
     assert ask("When was Bell Rock first lit?", towers) == ["1811"]
     assert ask("How heavy is Habitat A?") == ["14 tonnes"]  # "Mass"
+    crews = "Habitat | Name | Contractor\n\nHabitat A | Tranquility | Helios Corp"
+    assert ask("Who is the contractor for Habitat A?", crews) == ["Helios Corp"]  # said beats implied
     staff = "Name | Role | Started\n\nInes Moreau | Head librarian | 2019\n\nTomas Berg | Archivist | 2023"
     assert ask("Who is the archivist?", staff) == ["Tomas Berg"]
     infobox = "Corran Point Lighthouse\n\nBuilt | 1860\n\nHeight | 12 metres\n\nDesigner | David Stevenson"

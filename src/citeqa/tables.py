@@ -176,12 +176,15 @@ class TableAnswerer:
         """
         # The words that found the row (its cell, that cell's header) do not also ask for the column:
         # in "Which ticket has a child fare of 6.00 EUR?", "fare" must not point at "Adult fare".
-        asking = (terms | wanted) - self._row_terms(text, [row[key_column], table.header[key_column]])
-        overlaps = [
-            (len(asking & set(self.tokenize(text[s:e]))), column)
-            for column, (s, e) in enumerate(table.header)
-            if column != key_column
-        ]
+        naming_row = self._row_terms(text, [row[key_column], table.header[key_column]])
+        asking, implied = terms - naming_row, wanted - naming_row - terms
+        # A word the question says outweighs one it implies: "Who is the contractor…?" asks for the
+        # "Contractor" column even where a "Name" column stands beside it.
+        overlaps = []
+        for column, (s, e) in enumerate(table.header):
+            if column != key_column:
+                header = set(self.tokenize(text[s:e]))
+                overlaps.append((2 * len(asking & header) + len(implied & header), column))
         best, column = max(overlaps, default=(0, -1))
         if best == 0 or [o for o, _ in overlaps].count(best) > 1:
             return None  # no header, or more than one, is what the question asks about
