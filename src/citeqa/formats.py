@@ -116,7 +116,7 @@ def html_text(markup: str) -> tuple[str, str]:
             # A cell spanning columns fills them all: its text in the first, the rest left empty.
             colspan = str(cell.get("colspan", ""))
             span = int(colspan) if colspan.isdigit() else 1
-            cells += [" ".join(cell.get_text().split()) or EMPTY_CELL] + [EMPTY_CELL] * (max(span, 1) - 1)
+            cells += [cell.get_text()] + [""] * (max(span, 1) - 1)
         row.clear()
         row.append(_table_line(cells))
     # html-text breaks lines at block elements only, so a link or a bold word stays in its sentence.
@@ -217,7 +217,7 @@ def _odf_blocks(node: Any) -> list[str]:
             for row in _odf_rows(child):
                 cells: list[str] = []
                 for cell in row.childNodes:
-                    if cell.tagName not in ("table:table-cell", "table:covered-table-cell"):
+                    if getattr(cell, "tagName", "") not in ("table:table-cell", "table:covered-table-cell"):
                         continue
                     # A merged-away cell is covered; it keeps its column, empty, as in Word tables.
                     said = " ".join(teletype.extractText(cell).split()) if cell.tagName == "table:table-cell" else ""
@@ -233,9 +233,10 @@ def _odf_blocks(node: Any) -> list[str]:
 def _odf_rows(table: Any) -> list[Any]:
     rows: list[Any] = []
     for child in table.childNodes:
-        if child.tagName == "table:table-row":
+        tag = getattr(child, "tagName", "")
+        if tag == "table:table-row":
             rows.append(child)
-        elif child.tagName in ("table:table-header-rows", "table:table-rows", "table:table-row-group"):
+        elif tag in ("table:table-header-rows", "table:table-rows", "table:table-row-group"):
             rows += _odf_rows(child)
     return rows
 
@@ -255,7 +256,7 @@ def _word_blocks(word: Any) -> tuple[str, str]:
                 while column < len(listed):
                     cell = listed[column]
                     span = max(cell.grid_span, 1)
-                    cells += [" ".join(cell.text.split()) or EMPTY_CELL] + [EMPTY_CELL] * (span - 1)
+                    cells += [cell.text] + [""] * (span - 1)
                     column += span
                 if line := _table_line(cells):
                     blocks.append(line)
