@@ -95,6 +95,13 @@ def test_a_header_may_name_what_the_question_asks_for_without_saying_it() -> Non
     assert ask("When was Skerryvore completed?", built) == ["1844"]
 
 
+def test_a_short_cell_names_its_row_when_said_after_its_column_name() -> None:
+    beds = "Bed | Crop | Sown\n\nA | Tomatoes | March\n\nB | Beans | April"
+    assert ask("When is bed B sown?", beds) == ["April"]
+    assert ask("Which crop grows in bed A?", beds) == ["Tomatoes"]
+    assert ask("When is B sown?", beds) == []  # "B" alone could be any letter of the question
+
+
 def test_no_answer_unless_both_row_and_column_are_clear() -> None:
     assert ask("What is the mass?") == []  # no row named
     assert ask("How old is Habitat A?") == []  # no header says "age"

@@ -26,6 +26,13 @@ TABLE_CONFIDENCE = 0.9
 _ROW_LINE = re.compile(r"[^\n]+")
 _WORDS = re.compile(r"\w+")
 _DIGIT = re.compile(r"\d")
+# A date may be written without a digit: "April", "every Monday", "spring".
+_CALENDAR_WORD = re.compile(
+    r"\b(?:jan(?:uary)?|feb(?:ruary)?|mar(?:ch)?|apr(?:il)?|may|june?|july?|aug(?:ust)?|sep(?:t(?:ember)?)?|"
+    r"oct(?:ober)?|nov(?:ember)?|dec(?:ember)?|(?:mon|tues|wednes|thurs|fri|satur|sun)day|spring|summer|"
+    r"autumn|fall|winter|today|tomorrow|yesterday|daily|weekly|monthly|yearly|annually)\b",
+    re.IGNORECASE,
+)
 _ASKS_A_REASON = re.compile(r"\s*(?:why|how come|explain|describe)\b", re.IGNORECASE)
 # Column headers are labels; a "header" cell longer than this is prose that happens to hold a " | "
 # ("FIGURE 1 | Current understanding of …" in a paper's text).
@@ -81,7 +88,9 @@ def find_tables(text: str) -> list[Table]:
 
 def _fits(kind: str, cell: str) -> bool:
     """Whether a cell can be the kind of answer asked for: a date or number has digits, a name capitals."""
-    if kind in ("date", "number"):
+    if kind == "date":
+        return _DIGIT.search(cell) is not None or _CALENDAR_WORD.search(cell) is not None
+    if kind == "number":
         return _DIGIT.search(cell) is not None
     if kind in ("person", "place"):
         return any(word[0].isupper() for word in cell.split())
@@ -127,11 +136,17 @@ class TableAnswerer:
         # A two-column table is often a list of labels and values with no header row ("Battery | 4000
         # mAh"), so its first line may be a row too; the answer is then the other cell of the row.
         rows = (table.header, *table.rows) if len(table.header) == 2 else table.rows
+        headers = [_phrase(text[start:end]) for start, end in table.header]
         cells: dict[str, list[tuple[int, int]]] = {}
         for index, row in enumerate(rows):
             for column, (start, end) in enumerate(row):
+                phrase = _phrase(text[start:end])
                 if self._names(text[start:end]):
-                    cells.setdefault(_phrase(text[start:end]), []).append((index, column))
+                    cells.setdefault(phrase, []).append((index, column))
+                elif phrase and row is not table.header and headers[column]:
+                    # A cell too short to name its row alone ("B") names it said after its column's
+                    # name: "bed B" in "When is bed B sown?" of "Bed | Crop | Sown".
+                    cells.setdefault(f"{headers[column]} {phrase}", []).append((index, column))
         return _Names(table, rows, cells)
 
     def run(
