@@ -81,6 +81,81 @@ def test_an_opendocument_text_reads_headings_lists_and_tables_in_order(tmp_path:
     ]
 
 
+def test_an_opendocument_spreadsheet_reads_as_calc_shows_it_without_its_repeated_empty_edge(tmp_path: Path) -> None:
+    from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.table import Table, TableCell, TableRow
+    from odf.text import P
+
+    ods = OpenDocumentSpreadsheet()
+    fares = Table(name="Fares")
+    for texts in [("Ticket", "Adult", "Child"), ("Single", "2.20 €", "1.10 €"), ("Discount", "25%", "")]:
+        row = TableRow()
+        for text in texts:
+            cell = TableCell()
+            if text:
+                cell.addElement(P(text=text))
+            row.addElement(cell)
+        row.addElement(TableCell(numbercolumnsrepeated=1000))  # Calc's empty columns to the sheet's edge
+        fares.addElement(row)
+    fares.addElement(TableRow(numberrowsrepeated=1_000_000))
+    ods.spreadsheet.addElement(fares)
+    ods.save(str(tmp_path / "fares.ods"))
+
+    document = _read_one(tmp_path)
+    assert document.title == "fares"
+    assert document.text.split("\n\n") == [
+        "Fares",
+        "Ticket | Adult | Child",
+        "Single | 2.20 € | 1.10 €",
+        f"Discount | 25% | {EMPTY_CELL}",
+    ]
+    _assert_parts_located(document, {"Single": "sheet Fares"})
+
+
+def test_an_opendocument_presentation_reads_like_a_powerpoint_deck(tmp_path: Path) -> None:
+    from odf.draw import Frame, Page, TextBox
+    from odf.opendocument import OpenDocumentPresentation
+    from odf.presentation import Notes
+    from odf.style import MasterPage, PageLayout
+    from odf.text import P
+
+    def frame(text: str, y: str, **attributes: str) -> Frame:
+        shape = Frame(width="20cm", height="3cm", x="2cm", y=y, attributes=attributes)
+        box = TextBox()
+        box.addElement(P(text=text))
+        shape.addElement(box)
+        return shape
+
+    odp = OpenDocumentPresentation()
+    layout = PageLayout(name="layout")
+    odp.automaticstyles.addElement(layout)
+    master = MasterPage(name="master", pagelayoutname=layout)
+    odp.masterstyles.addElement(master)
+    first = Page(name="one", masterpagename=master)
+    first.addElement(frame("Harbour ferry", "8cm", **{"class": "title"}))  # the title, placed low
+    first.addElement(frame("Review for the council", "1cm"))
+    second = Page(name="two", masterpagename=master)
+    second.addElement(frame("The first ferry leaves at 6:40.", "8cm"))  # drawn first, read second
+    second.addElement(frame("Schedule", "1cm"))
+    notes = Notes()
+    notes.addElement(frame("Mention the winter timetable.", "1cm"))
+    second.addElement(notes)
+    odp.presentation.addElement(first)
+    odp.presentation.addElement(second)
+    odp.save(str(tmp_path / "ferry.odp"))
+
+    document = _read_one(tmp_path)
+    assert document.title == "Harbour ferry"
+    assert document.text.split("\n\n") == [
+        "Review for the council",
+        "Harbour ferry",
+        "Schedule",
+        "The first ferry leaves at 6:40.",
+        "Mention the winter timetable.",
+    ]
+    _assert_parts_located(document, {"Review": "slide 1", "6:40": "slide 2", "winter": "slide 2"})
+
+
 def test_a_powerpoint_deck_reads_slide_by_slide_in_reading_order_with_tables_and_notes(tmp_path: Path) -> None:
     from pptx import Presentation
     from pptx.util import Inches
@@ -225,7 +300,14 @@ def test_an_html_only_email_is_read_as_its_page(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     ("name", "kind"),
-    [("deck.pptx", "PowerPoint"), ("book.xlsx", "Excel"), ("novel.epub", "EPUB"), ("plan.odt", "OpenDocument")],
+    [
+        ("deck.pptx", "PowerPoint"),
+        ("book.xlsx", "Excel"),
+        ("novel.epub", "EPUB"),
+        ("plan.odt", "OpenDocument"),
+        ("sums.ods", "OpenDocument"),
+        ("talk.odp", "OpenDocument"),
+    ],
 )
 def test_a_damaged_file_is_skipped_and_named_with_its_kind(tmp_path: Path, name: str, kind: str) -> None:
     (tmp_path / name).write_bytes(b"PK\x03\x04 not really a zip")

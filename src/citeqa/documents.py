@@ -21,7 +21,8 @@ from citeqa.formats import UnreadableDocument
 logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (
-    ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".xlsx", ".csv", ".epub", ".eml",
+    ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".odp", ".xlsx", ".ods", ".csv",
+    ".epub", ".eml",
 )  # fmt: skip
 # For messages and labels: the kinds of file, without the longer or shorter spelling of one beside it.
 READABLE_TYPES = ", ".join(s for s in SUPPORTED_SUFFIXES if s not in (".htm", ".markdown"))
@@ -115,10 +116,12 @@ def document_from_text(
 _PAGED_FORMATS: dict[str, Callable[[bytes], tuple[list[formats.Part], str]]] = {
     ".pptx": formats.pptx_slides,
     ".xlsx": formats.xlsx_sheets,
+    ".odp": formats.odp_slides,
+    ".ods": formats.ods_sheets,
     ".epub": formats.epub_chapters,
 }
 # Tables start with a header row or a sheet's name, not a title: the file's name is theirs.
-_TABLE_FORMATS = frozenset({".csv", ".xlsx"})
+_TABLE_FORMATS = frozenset({".csv", ".xlsx", ".ods"})
 _BINARY_FORMATS: dict[str, Callable[[bytes], tuple[str, str]]] = {
     ".docx": formats.docx_text,
     ".odt": formats.odt_text,

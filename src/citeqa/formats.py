@@ -204,7 +204,72 @@ def odt_text(data: bytes) -> tuple[str, str]:
     return "\n\n".join(blocks), title
 
 
-def _odf_blocks(node: Any) -> list[str]:
+def ods_sheets(data: bytes) -> tuple[list[Part], str]:
+    """An OpenDocument spreadsheet (LibreOffice Calc, .ods), each sheet read as an Excel sheet is, its
+    cells as Calc shows them ("25%", "1,200.00 €").
+    """
+    from odf import dc
+    from odf.opendocument import load
+
+    try:
+        document = load(io.BytesIO(data))
+        sheets: list[Part] = []
+        for table in document.spreadsheet.childNodes:
+            if getattr(table, "tagName", "") != "table:table":
+                continue
+            name = str(table.getAttribute("name") or f"{len(sheets) + 1}")
+            rows = _trim_empty_columns(_odf_table_rows(table))
+            lines = [name] + [line for row in rows if (line := _table_line(row))]
+            sheets.append(Part(f"sheet {name}", "\n\n".join(lines)))
+        titles = document.meta.getElementsByType(dc.Title)
+    except Exception as error:
+        raise UnreadableDocument(f"unreadable OpenDocument file ({type(error).__name__}: {error})") from error
+    return sheets, " ".join(str(titles[0]).split()) if titles else ""
+
+
+def odp_slides(data: bytes) -> tuple[list[Part], str]:
+    """An OpenDocument presentation (LibreOffice Impress, .odp), read as a PowerPoint deck is: each
+    slide's text boxes and tables top to bottom, then its speaker notes; the first slide's title is its title.
+    """
+    from odf.namespaces import PRESENTATIONNS
+    from odf.opendocument import load
+
+    try:
+        document = load(io.BytesIO(data))
+        pages = [p for p in document.presentation.childNodes if getattr(p, "tagName", "") == "draw:page"]
+        slides = [Part(f"slide {n}", "\n\n".join(_odp_blocks(page))) for n, page in enumerate(pages, 1)]
+        titles = [
+            " ".join(_odf_blocks(shape, _DRAWING))
+            for page in pages[:1]
+            for shape in page.childNodes
+            if getattr(shape, "attributes", {}).get((PRESENTATIONNS, "class")) == "title"
+        ]
+    except Exception as error:
+        raise UnreadableDocument(f"unreadable OpenDocument file ({type(error).__name__}: {error})") from error
+    return slides, next((t for t in titles if t), "")
+
+
+# The elements that hold a slide's text: frames, text boxes, shapes, groups, speaker notes.
+_DRAWING = ("text:", "table:", "draw:", "presentation:")
+_LENGTH = re.compile(r"-?\d+(?:\.\d+)?")
+
+
+def _odp_blocks(page: Any) -> list[str]:
+    from odf.namespaces import SVGNS
+
+    def position(shape: Any) -> tuple[bool, float, float]:
+        # Shapes are stored in the order they were drawn; a slide is read top to bottom. Notes come last.
+        if getattr(shape, "tagName", "") == "presentation:notes":
+            return (True, 0.0, 0.0)
+        y = _LENGTH.match(str(shape.attributes.get((SVGNS, "y"), ""))) if hasattr(shape, "attributes") else None
+        x = _LENGTH.match(str(shape.attributes.get((SVGNS, "x"), ""))) if hasattr(shape, "attributes") else None
+        return (y is None, float(y.group()) if y else 0.0, float(x.group()) if x else 0.0)
+
+    return [block for shape in sorted(page.childNodes, key=position) for block in _odf_blocks(shape, _DRAWING)]
+
+
+def _odf_blocks(node: Any, containers: tuple[str, ...] = ("text:", "table:")) -> list[str]:
+    """Paragraphs, headings and table rows under ``node``, looking inside elements named ``containers``."""
     from odf import teletype
 
     blocks: list[str] = []
@@ -214,20 +279,33 @@ def _odf_blocks(node: Any) -> list[str]:
             if said := " ".join(teletype.extractText(child).split()):
                 blocks.append(said)
         elif tag == "table:table":
-            for row in _odf_rows(child):
-                cells: list[str] = []
-                for cell in row.childNodes:
-                    if getattr(cell, "tagName", "") not in ("table:table-cell", "table:covered-table-cell"):
-                        continue
-                    # A merged-away cell is covered; it keeps its column, empty, as in Word tables.
-                    said = " ".join(teletype.extractText(cell).split()) if cell.tagName == "table:table-cell" else ""
-                    repeated = int(cell.getAttribute("numbercolumnsrepeated") or 1)
-                    cells += [said] * min(repeated, 1024)
-                if line := _table_line(cells):
-                    blocks.append(line)
-        elif tag.startswith(("text:", "table:")) and tag not in ("text:sequence-decls", "text:tracked-changes"):
-            blocks += _odf_blocks(child)  # lists, list items, sections
+            blocks += [line for row in _odf_table_rows(child) if (line := _table_line(row))]
+        elif tag.startswith(containers) and tag not in ("text:sequence-decls", "text:tracked-changes"):
+            blocks += _odf_blocks(child, containers)  # lists, list items, sections, frames, text boxes
     return blocks
+
+
+# Calc stores a run of identical rows or cells once with a count; empty runs reach the sheet's edge
+# (a million rows), so a run is read at most this many times.
+_MAX_REPEAT = 1024
+
+
+def _odf_table_rows(table: Any) -> list[list[str]]:
+    """Each row's cells as shown; a merged-away (covered) cell keeps its column, empty, as in Word tables."""
+    from odf import teletype
+
+    rows: list[list[str]] = []
+    for row in _odf_rows(table):
+        cells: list[str] = []
+        for cell in row.childNodes:
+            tag = getattr(cell, "tagName", "")
+            if tag not in ("table:table-cell", "table:covered-table-cell"):
+                continue
+            said = " ".join(teletype.extractText(cell).split()) if tag == "table:table-cell" else ""
+            cells += [said] * min(int(cell.getAttribute("numbercolumnsrepeated") or 1), _MAX_REPEAT)
+        if any(cells):
+            rows += [cells] * min(int(row.getAttribute("numberrowsrepeated") or 1), _MAX_REPEAT)
+    return rows
 
 
 def _odf_rows(table: Any) -> list[Any]:
