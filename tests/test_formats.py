@@ -81,8 +81,11 @@ def test_an_opendocument_text_reads_headings_lists_and_tables_in_order(tmp_path:
     ]
 
 
-def test_an_opendocument_spreadsheet_reads_as_calc_shows_it_without_its_repeated_empty_edge(tmp_path: Path) -> None:
+def test_an_opendocument_spreadsheet_reads_as_calc_shows_it_without_its_empty_edge_or_hidden_sheets(
+    tmp_path: Path,
+) -> None:
     from odf.opendocument import OpenDocumentSpreadsheet
+    from odf.style import Style, TableProperties
     from odf.table import Table, TableCell, TableRow
     from odf.text import P
 
@@ -99,6 +102,14 @@ def test_an_opendocument_spreadsheet_reads_as_calc_shows_it_without_its_repeated
         fares.addElement(row)
     fares.addElement(TableRow(numberrowsrepeated=1_000_000))
     ods.spreadsheet.addElement(fares)
+    hiding = Style(name="hidden-sheet", family="table")
+    hiding.addElement(TableProperties(display="false"))
+    ods.automaticstyles.addElement(hiding)
+    scratch, draft, cell = Table(name="Scratch", stylename=hiding), TableRow(), TableCell()
+    cell.addElement(P(text="Draft fare 9.99"))
+    draft.addElement(cell)
+    scratch.addElement(draft)
+    ods.spreadsheet.addElement(scratch)
     ods.save(str(tmp_path / "fares.ods"))
 
     document = _read_one(tmp_path)

@@ -213,9 +213,19 @@ def ods_sheets(data: bytes) -> tuple[list[Part], str]:
 
     try:
         document = load(io.BytesIO(data))
+        # A sheet is hidden by its style ("display: false"), as Excel's hidden sheets are not read.
+        hidden = {
+            style.getAttribute("name")
+            for style in document.automaticstyles.childNodes
+            if getattr(style, "tagName", "") == "style:style"
+            and any(
+                getattr(p, "tagName", "") == "style:table-properties" and p.getAttribute("display") == "false"
+                for p in style.childNodes
+            )
+        }
         sheets: list[Part] = []
         for table in document.spreadsheet.childNodes:
-            if getattr(table, "tagName", "") != "table:table":
+            if getattr(table, "tagName", "") != "table:table" or table.getAttribute("stylename") in hidden:
                 continue
             name = str(table.getAttribute("name") or f"{len(sheets) + 1}")
             rows = _trim_empty_columns(_odf_table_rows(table))
