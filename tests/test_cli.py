@@ -239,3 +239,21 @@ def test_a_wrapped_sentence_is_printed_on_one_line(capsys: pytest.CaptureFixture
     lines = capsys.readouterr().out.splitlines()
     assert lines[0] == "Mount Fuji"
     assert lines[2] == "      “Mount Fuji” in: The answer is Mount Fuji in Japan."
+
+
+def test_documents_lists_each_file_with_its_parts(tmp_path: Path) -> None:
+    from openpyxl import Workbook
+
+    from tests.pdf_fixture import make_pdf
+
+    (tmp_path / "notes.txt").write_text("Notes\n\nPlain text has no parts.", encoding="utf-8")
+    (tmp_path / "manual.pdf").write_bytes(make_pdf(["Page one words.", "Page two words."]))
+    book = Workbook()
+    book.active.append(["Item", "Price"])
+    book.save(str(tmp_path / "prices.xlsx"))
+    result = runner.invoke(app, ["documents", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split("\t", 1) for line in result.output.splitlines())
+    assert lines["manual"].endswith("characters, 2 pages")
+    assert lines["prices"].endswith("characters, 1 sheet")
+    assert lines["notes"].endswith("characters")

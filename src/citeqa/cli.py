@@ -14,7 +14,7 @@ import typer
 from citeqa.answers import Answer, one_line, passage_preview, quoted
 from citeqa.config import AnswererName, EncoderName, Settings
 from citeqa.conversation import Turn
-from citeqa.documents import READABLE_TYPES, load_directory
+from citeqa.documents import READABLE_TYPES, Document, load_directory
 from citeqa.pipeline import QA, EmptyCorpusError, QuestionError, clean_question, default_index_dir
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited, extractive answers from your documents.")
@@ -179,7 +179,8 @@ def _print_answer(answer: Answer) -> None:
     if not answer.answered:
         typer.echo("Nearest passages:")
         for passage in answer.passages[:3]:
-            typer.echo(f"  - {passage.span.title}: {passage_preview(passage.span, 160)}")
+            where = f" ({passage.span.location})" if passage.span.location else ""
+            typer.echo(f"  - {passage.span.title}{where}: {passage_preview(passage.span, 160)}")
 
 
 @app.command()
@@ -252,7 +253,15 @@ def documents(corpus: Annotated[Path, typer.Argument(help="Folder of documents."
         typer.secho(f"error: {error}", fg="red", err=True)
         raise typer.Exit(2) from error
     for document in loaded.documents:
-        typer.echo(f"{document.id}\t{document.title}\t{len(document.text):,} characters")
+        typer.echo(f"{document.id}\t{document.title}\t{len(document.text):,} characters{_parts(document)}")
+
+
+def _parts(document: Document) -> str:
+    """ ", 3 slides" for a deck, ", 12 pages" for a PDF; "" for a file without parts."""
+    if not document.page_labels:
+        return ""
+    kind, count = document.page_labels[0].split()[0], len(document.page_labels)
+    return f", {count} {kind}{'' if count == 1 else 's'}"
 
 
 def _answerer(name: str | None) -> AnswererName | None:
