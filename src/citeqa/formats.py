@@ -267,13 +267,14 @@ _LENGTH = re.compile(r"-?\d+(?:\.\d+)?")
 def _odp_blocks(page: Any) -> list[str]:
     from odf.namespaces import SVGNS
 
-    def position(shape: Any) -> tuple[bool, float, float]:
-        # Shapes are stored in the order they were drawn; a slide is read top to bottom. Notes come last.
+    def position(shape: Any) -> tuple[int, float, float]:
+        # Shapes are stored in the order they were drawn; a slide is read top to bottom, then its notes.
         if getattr(shape, "tagName", "") == "presentation:notes":
-            return (True, 0.0, 0.0)
-        y = _LENGTH.match(str(shape.attributes.get((SVGNS, "y"), ""))) if hasattr(shape, "attributes") else None
-        x = _LENGTH.match(str(shape.attributes.get((SVGNS, "x"), ""))) if hasattr(shape, "attributes") else None
-        return (y is None, float(y.group()) if y else 0.0, float(x.group()) if x else 0.0)
+            return (2, 0.0, 0.0)
+        attributes = getattr(shape, "attributes", {})
+        y = _LENGTH.match(str(attributes.get((SVGNS, "y"), "")))
+        x = _LENGTH.match(str(attributes.get((SVGNS, "x"), "")))
+        return (0 if y else 1, float(y.group()) if y else 0.0, float(x.group()) if x else 0.0)
 
     return [block for shape in sorted(page.childNodes, key=position) for block in _odf_blocks(shape, _DRAWING)]
 
