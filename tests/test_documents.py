@@ -94,12 +94,15 @@ def test_binary_undecodable_and_unknown_files_are_skipped_and_named(
     (tmp_path / "undecodable.txt").write_bytes(b"Report\n\n\x81\x8d\x90 data")
     (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n")
     (tmp_path / "broken.pdf").write_bytes(b"%PDF-1.4 this is not really a pdf")
+    (tmp_path / "minutes.doc").write_bytes(b"\xd0\xcf\x11\xe0 an old Word file")
     with caplog.at_level(logging.WARNING):
         corpus = load_directory(tmp_path)
     assert [d.id for d in corpus.documents] == ["good"]
     skipped = {s.path: s.reason for s in corpus.skipped}
-    assert set(skipped) == {"binary.txt", "undecodable.txt", "image.png", "broken.pdf"}
+    assert set(skipped) == {"binary.txt", "undecodable.txt", "image.png", "broken.pdf", "minutes.doc"}
     assert "binary" in skipped["binary.txt"] and "Windows-1252" in skipped["undecodable.txt"]
+    # An older format says what to save it as; one citeqa has no counterpart for just says what it reads.
+    assert "save it as .docx" in skipped["minutes.doc"] and "save it as" not in skipped["image.png"]
     for name in skipped:
         assert name in caplog.text
 

@@ -112,6 +112,11 @@ def document_from_text(
     )
 
 
+# Older or neighbouring formats that the program that wrote them saves as one citeqa reads.
+_SAVE_AS = {
+    ".doc": ".docx", ".rtf": ".docx", ".pages": ".docx", ".ppt": ".pptx", ".key": ".pptx", ".xls": ".xlsx",
+    ".numbers": ".xlsx", ".mobi": ".epub", ".azw3": ".epub",
+}  # fmt: skip
 # Formats in parts, each part's place kept for citations (PDFs too, read through the cache).
 _PAGED_FORMATS: dict[str, Callable[[bytes], tuple[list[formats.Part], str]]] = {
     ".pptx": formats.pptx_slides,
@@ -149,8 +154,9 @@ def read_document(
     """
     suffix = path.suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
+        convert = f" (save it as {_SAVE_AS[suffix]} to have it read)" if suffix in _SAVE_AS else ""
         raise UnreadableDocument(
-            f"unsupported file type {suffix or '(none)'}; citeqa reads {', '.join(SUPPORTED_SUFFIXES)}"
+            f"unsupported file type {suffix or '(none)'}{convert}; citeqa reads {', '.join(SUPPORTED_SUFFIXES)}"
         )
     size = path.stat().st_size
     if size > max_bytes:
