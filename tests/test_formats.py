@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 from email.message import EmailMessage
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,6 +31,20 @@ def _assert_parts_located(document: Document, expected: dict[str, str]) -> None:
         assert span.location == location, phrase
 
 
+def _odf_row(*texts: str) -> Any:
+    """An OpenDocument table row, a cell per text ("" for an empty cell)."""
+    from odf.table import TableCell, TableRow
+    from odf.text import P
+
+    row = TableRow()
+    for text in texts:
+        cell = TableCell()
+        if text:
+            cell.addElement(P(text=text))
+        row.addElement(cell)
+    return row
+
+
 def test_an_opendocument_text_reads_headings_lists_and_tables_in_order(tmp_path: Path) -> None:
     from odf import dc
     from odf.opendocument import OpenDocumentText
@@ -50,13 +65,7 @@ def test_an_opendocument_text_reads_headings_lists_and_tables_in_order(tmp_path:
     odt.text.addElement(items)
     table = Table(name="Beds")
     for texts in [("Bed", "Crop", "Sown"), ("A", "Tomatoes", "March"), ("B", "", "April")]:
-        row = TableRow()
-        for text in texts:
-            cell = TableCell()
-            if text:
-                cell.addElement(P(text=text))
-            row.addElement(cell)
-        table.addElement(row)
+        table.addElement(_odf_row(*texts))
     merged, spanning, last = TableRow(), TableCell(numbercolumnsspanned=2), TableCell()
     spanning.addElement(P(text="C and D"))
     last.addElement(P(text="May"))
@@ -87,17 +96,11 @@ def test_an_opendocument_spreadsheet_reads_as_calc_shows_it_without_its_empty_ed
     from odf.opendocument import OpenDocumentSpreadsheet
     from odf.style import Style, TableProperties
     from odf.table import Table, TableCell, TableRow
-    from odf.text import P
 
     ods = OpenDocumentSpreadsheet()
     fares = Table(name="Fares")
     for texts in [("Ticket", "Adult", "Child"), ("Single", "2.20 €", "1.10 €"), ("Discount", "25%", "")]:
-        row = TableRow()
-        for text in texts:
-            cell = TableCell()
-            if text:
-                cell.addElement(P(text=text))
-            row.addElement(cell)
+        row = _odf_row(*texts)
         row.addElement(TableCell(numbercolumnsrepeated=1000))  # Calc's empty columns to the sheet's edge
         fares.addElement(row)
     fares.addElement(TableRow(numberrowsrepeated=1_000_000))
@@ -105,10 +108,8 @@ def test_an_opendocument_spreadsheet_reads_as_calc_shows_it_without_its_empty_ed
     hiding = Style(name="hidden-sheet", family="table")
     hiding.addElement(TableProperties(display="false"))
     ods.automaticstyles.addElement(hiding)
-    scratch, draft, cell = Table(name="Scratch", stylename=hiding), TableRow(), TableCell()
-    cell.addElement(P(text="Draft fare 9.99"))
-    draft.addElement(cell)
-    scratch.addElement(draft)
+    scratch = Table(name="Scratch", stylename=hiding)
+    scratch.addElement(_odf_row("Draft fare 9.99"))
     ods.spreadsheet.addElement(scratch)
     ods.save(str(tmp_path / "fares.ods"))
 
