@@ -11,8 +11,12 @@ def make_pdf(pages: list[str]) -> bytes:
     objects.append(b"<< /Type /Pages /Kids [" + kids + b"] /Count " + str(len(pages)).encode() + b" >>")
     objects.append(b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>")
     for i, text in enumerate(pages):
-        escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1")
-        stream = b"BT /F1 12 Tf 72 720 Td (" + escaped + b") Tj ET"
+        # One text line per line of ``text``, each 14 points below the last.
+        lines = [
+            b"(" + line.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)").encode("latin-1") + b") Tj"
+            for line in text.split("\n")
+        ]
+        stream = b"BT /F1 12 Tf 72 720 Td " + b" 0 -14 Td ".join(lines) + b" ET"
         objects.append(
             b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
             b"/Contents " + str(page_ids[i] + 1).encode() + b" 0 R >>"

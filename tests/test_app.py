@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import dataclasses
 import html
+from pathlib import Path
 
 from citeqa import QA
 from citeqa.answers import Answer, Citation, Passage, Span, passage_preview
 from citeqa.app import _highlight, render_answer
 from citeqa.documents import document_from_text
+from tests.pdf_fixture import make_pdf
 
 
 def content_text(content: object) -> str:
@@ -110,6 +112,17 @@ def test_upload_names_never_become_paths() -> None:
     assert upload_id("/etc/passwd") == "uploads/passwd"
     assert upload_id("..\\..\\evil name!.md") == "uploads/evil name"
     assert upload_id("....") == "uploads/document"
+
+
+def test_upload_status_names_scanned_pages_for_the_pdf_they_are_in(tmp_path: Path) -> None:
+    from citeqa.app import describe_upload, read_uploads
+
+    (tmp_path / "report.pdf").write_bytes(make_pdf(["Annual report\nRevenue rose.", ""]))
+    (tmp_path / "notes.txt").write_text("Notes\n\nNothing scanned.", encoding="utf-8")
+    documents, problems = read_uploads([str(tmp_path / "report.pdf"), str(tmp_path / "notes.txt")], 10_000_000)
+    status = describe_upload(documents, problems)
+    assert status.startswith("Indexed: Annual report, Notes.")
+    assert "Annual report: page 2 of 2 has no text (scanned?)" in status and "Notes:" not in status
 
 
 def test_uploads_are_per_session_and_refusals_name_the_file(chat_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]

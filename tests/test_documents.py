@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from citeqa.documents import UnreadableDocument, document_ids, find_title, load_directory
+from citeqa.documents import UnreadableDocument, document_ids, find_title, load_directory, pages_without_text
 from citeqa.formats import pdf_pages
 from tests.pdf_fixture import make_pdf
 
@@ -383,3 +383,23 @@ def test_cells_spanning_columns_keep_every_row_in_line_with_its_header(tmp_path:
     word_text, page_text = (d.text for d in load_directory(tmp_path).documents)
     assert word_text.split("\n\n")[-2:] == ["Museum | closed in winter | –", "Yes | Yes"]
     assert page_text.split("\n\n") == ["Stop | Opens | Closes", "Museum | closed in winter | –"]  # no empty row
+
+
+def test_a_pdf_without_text_is_skipped_with_ocr_advice_and_scanned_pages_are_named(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "scan.pdf").write_bytes(make_pdf(["", ""]))
+    (tmp_path / "mixed.pdf").write_bytes(make_pdf(["Typed first page.", "", "", "Typed fourth page.", ""]))
+    (tmp_path / "notes.txt").write_text("Notes\n\nNothing scanned here.", encoding="utf-8")
+    with caplog.at_level(logging.WARNING):
+        corpus = load_directory(tmp_path)
+    (scan,) = corpus.skipped
+    assert scan.path == "scan.pdf" and "no text in its 2 page(s)" in scan.reason and "OCR" in scan.reason
+    documents = {d.id: d for d in corpus.documents}
+    assert pages_without_text(documents["mixed"]) == (
+        "pages 2–3, 5 of 5 have no text (scanned?): OCR would make them searchable"
+    )
+    assert "mixed.pdf: pages 2–3, 5 of 5" in caplog.text
+    assert pages_without_text(documents["notes"]) == ""
+    # The pages that have text keep their numbers.
+    assert documents["mixed"].location_at(documents["mixed"].text.index("Typed fourth")) == "page 4"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import io
 from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
@@ -11,8 +12,9 @@ import pytest
 
 from citeqa.answers import Span
 from citeqa.documents import Document, load_directory
-from citeqa.formats import EMPTY_CELL, TABLE_CELL_SEPARATOR
+from citeqa.formats import EMPTY_CELL, TABLE_CELL_SEPARATOR, rejoin_hyphenated
 from citeqa.tables import find_tables
+from tests.pdf_fixture import make_pdf
 
 
 def _read_one(folder: Path) -> Document:
@@ -328,3 +330,46 @@ def test_a_damaged_file_is_skipped_and_named_with_its_kind(tmp_path: Path, name:
     assert [d.id for d in corpus.documents] == ["fine"]
     (skipped,) = corpus.skipped
     assert skipped.path == name and kind in skipped.reason
+
+
+def test_words_typeset_across_a_line_break_are_whole_again() -> None:
+    pages = rejoin_hyphenated(
+        [
+            "The man-\nagement of well-\nknown ferries is well-known. SE-\nQUENCE, Franco-\nPrussian,"
+            " COVID-\n19 and soft\u00ad\nly.",
+            "A page with no broken words.",
+        ]
+    )
+    assert pages[0] == (
+        "The management of well-known ferries is well-known. SEQUENCE, Franco-Prussian, COVID-\n19 and softly."
+    )
+    assert pages[1] == "A page with no broken words."
+
+
+def test_a_pdf_with_hyphenated_lines_is_read_and_cited_whole(tmp_path: Path) -> None:
+    (tmp_path / "timetable.pdf").write_bytes(make_pdf(["Ferry timetable\nThe crossing takes forty min-\nutes."]))
+    document = _read_one(tmp_path)
+    assert document.text == "Ferry timetable\nThe crossing takes forty minutes."
+    start = document.text.index("forty minutes")
+    assert Span.of(document, start, start + len("forty minutes")).location == "page 1"
+
+
+def _encrypted(data: bytes, *, user_password: str) -> bytes:
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter(clone_from=PdfReader(io.BytesIO(data)))
+    writer.encrypt(user_password=user_password, owner_password="owner", algorithm="AES-256")
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
+
+
+def test_a_pdf_encrypted_only_against_editing_is_read_and_one_needing_a_password_is_refused(tmp_path: Path) -> None:
+    plain = make_pdf(["Ferry timetable\nThe first ferry leaves at nine."])
+    (tmp_path / "restricted.pdf").write_bytes(_encrypted(plain, user_password=""))
+    (tmp_path / "locked.pdf").write_bytes(_encrypted(plain, user_password="secret"))
+    corpus = load_directory(tmp_path)
+    assert [d.id for d in corpus.documents] == ["restricted"]
+    assert "The first ferry leaves at nine." in corpus.documents[0].text
+    (locked,) = corpus.skipped
+    assert locked.path == "locked.pdf" and "password-protected" in locked.reason

@@ -15,6 +15,7 @@ from citeqa.documents import (
     SUPPORTED_SUFFIXES,
     Document,
     UnreadableDocument,
+    pages_without_text,
     read_document,
 )
 from citeqa.formats import TABLE_CELL_SEPARATOR
@@ -187,6 +188,25 @@ def read_uploads(paths: list[str], max_bytes: int) -> tuple[list[Document], list
     return documents, problems
 
 
+def describe_upload(documents: list[Document], problems: list[str]) -> str:
+    """What the upload box says: what was indexed, what may read wrongly, and what was refused and why."""
+    added = ", ".join(html.escape(d.title) for d in documents)
+    notes = [
+        f"<br>{html.escape(d.title)} is not UTF-8 and declares no encoding: read as {d.encoding}."
+        " If its accents look wrong, save it as UTF-8 and upload it again."
+        for d in documents
+        if d.encoding_guessed
+    ]
+    notes += [
+        f"<br>{html.escape(d.title)}: {html.escape(unread)}" for d in documents if (unread := pages_without_text(d))
+    ]
+    return (
+        (f"Indexed: {added}. Ask away." if documents else "")
+        + "".join(notes)
+        + "".join(f"<br>Refused {html.escape(p)}" for p in problems)
+    )
+
+
 def build_app(qa: QA) -> Any:
     import gradio as gr
 
@@ -217,18 +237,7 @@ def build_app(qa: QA) -> Any:
         if documents:
             progress(0.4, desc=f"Indexing {len(documents)} document(s)…")
             current = current.with_documents(documents)
-        added = ", ".join(html.escape(d.title) for d in documents)
-        guessed = [
-            f"<br>{html.escape(d.title)} is not UTF-8 and declares no encoding: read as {d.encoding}."
-            " If its accents look wrong, save it as UTF-8 and upload it again."
-            for d in documents
-            if d.encoding_guessed
-        ]
-        status = (
-            (f"Indexed: {added}. Ask away." if documents else "")
-            + "".join(guessed)
-            + "".join(f"<br>Refused {html.escape(p)}" for p in problems)
-        )
+        status = describe_upload(documents, problems)
         return current, render_corpus(current), status, None
 
     # A question asked while an upload is being indexed would be answered from the corpus without it,

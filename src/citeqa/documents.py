@@ -66,6 +66,31 @@ class Document:
         return self.page_labels[page - 1] if len(self.page_labels) == len(self.page_starts) else f"page {page}"
 
 
+def pages_without_text(document: Document) -> str:
+    """For a PDF with scanned pages among its text, which ones cannot be searched; "" for any other.
+
+    ("pages 2–4, 9 have no text (scanned?): OCR would make them searchable")
+    """
+    if Path(document.source).suffix.lower() != ".pdf" or not document.page_starts:
+        return ""
+    ends = [start - 2 for start in document.page_starts[1:]] + [len(document.text)]
+    empty = [n for n, (start, end) in enumerate(zip(document.page_starts, ends, strict=True), 1) if end <= start]
+    if not empty:
+        return ""
+    runs: list[list[int]] = []
+    for number in empty:
+        if runs and runs[-1][-1] == number - 1:
+            runs[-1].append(number)
+        else:
+            runs.append([number])
+    named = ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}–{r[-1]}" for r in runs)
+    return (
+        f"page{'s' if len(empty) > 1 else ''} {named} of {len(document.page_starts)}"
+        f" {'have' if len(empty) > 1 else 'has'} no text (scanned?): OCR would make "
+        f"{'them' if len(empty) > 1 else 'it'} searchable"
+    )
+
+
 @dataclass(frozen=True)
 class SkippedFile:
     path: str
@@ -165,8 +190,15 @@ def read_document(
     source, title = str(path), ""
     if suffix == ".pdf":
         texts = cache.pages(data, formats.pdf_pages) if cache is not None else formats.pdf_pages(data)
+        if texts and not any(t.strip() for t in texts):
+            raise UnreadableDocument(
+                f"no text in its {len(texts)} page(s) (scanned images?); give it a text layer with OCR"
+                " (e.g. `ocrmypdf in.pdf out.pdf`) to have it read"
+            )
         parts = [formats.Part(f"page {number}", text) for number, text in enumerate(texts, 1)]
         document = _paged_document(doc_id, parts, source=source, title="")
+        if unread := pages_without_text(document):
+            logger.warning("%s: %s", path, unread)
     elif suffix in _PAGED_FORMATS:
         parts, title = _PAGED_FORMATS[suffix](data)
         fallback = path.stem if suffix in _TABLE_FORMATS else ""

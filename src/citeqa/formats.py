@@ -358,16 +358,55 @@ def _word_blocks(word: Any) -> tuple[str, str]:
 
 def pdf_pages(data: bytes) -> list[str]:
     from pypdf import PdfReader
+    from pypdf.errors import FileNotDecryptedError
 
     try:
+        # An encrypted PDF with no password to open it (only one that restricts editing or printing,
+        # as many exported reports have) is read; pypdf needs `cryptography` for its AES.
         reader = PdfReader(io.BytesIO(data))
         # pypdf may hand back lone surrogates from a broken font map; UTF-8 (hashing, the cache, the
         # browser) cannot hold them, so they become U+FFFD like any other undecodable text.
-        return [_valid_unicode(page.extract_text() or "") for page in reader.pages]
+        pages = [_valid_unicode(page.extract_text() or "") for page in reader.pages]
+    except FileNotDecryptedError as error:
+        raise UnreadableDocument(
+            "password-protected PDF: it opens only with its password; save a copy without one to have it read"
+        ) from error
     # pypdf reports damage with many exception types (PdfReadError, LimitReachedError, ValueError,
     # KeyError…); whichever it is, this file is unreadable and the rest of the corpus is not.
     except Exception as error:
         raise UnreadableDocument(f"unreadable PDF ({type(error).__name__}: {error})") from error
+    return rejoin_hyphenated(pages)
+
+
+# A word broken over two lines by a hyphen ("man-" / "agement") or a soft hyphen: letters either side.
+_LINE_END_HYPHEN = re.compile(r"(?<![\w-])([^\W\d_]+)(-|\u00ad)[ \t]*\r?\n[ \t]*([^\W\d_]+)")
+_WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
+
+
+def rejoin_hyphenated(pages: list[str]) -> list[str]:
+    """Words that typesetting broke at a line's end made whole again, so they can be found and quoted.
+
+    "man-\nagement" becomes "management" (BM25 and the reader never see "man-" and "agement"
+    again), while a compound that only happened to break at its own hyphen stays one:
+    "well-\nknown" becomes "well-known" where the document writes "well-known" elsewhere and never
+    "wellknown". A word the document uses nowhere else is joined, as typesetters hyphenate far more
+    often than compounds fall at a line's end. A capital after the hyphen ("Franco-\nPrussian") keeps
+    it, unless both halves are capitals ("SE-\nQUENCE").
+    """
+    vocabulary = {word.lower() for page in pages for word in _WORD.findall(page)}
+
+    def join(match: re.Match[str]) -> str:
+        left, hyphen, right = match.groups()
+        joined = left + right
+        if hyphen == "\u00ad":
+            return joined
+        if right[0].isupper() and not (left.isupper() and right.isupper()):
+            return f"{left}-{right}"
+        if f"{left}-{right}".lower() in vocabulary and joined.lower() not in vocabulary:
+            return f"{left}-{right}"
+        return joined
+
+    return [_LINE_END_HYPHEN.sub(join, page) for page in pages]
 
 
 def _valid_unicode(text: str) -> str:
