@@ -33,6 +33,18 @@ def test_chat_answers_over_http(chat_url: str) -> None:
     assert "<mark>" in passages and cleared == ""
 
 
+def test_a_question_can_be_limited_to_chosen_documents_over_http(chat_url: str) -> None:
+    from gradio_client import Client
+
+    client = Client(chat_url, verbose=False)
+    question = "When was U.S. Space Forces Korea activated?"
+    chat, passages, _ = client.predict(question, [], ["us-japan-space-engagement-talks"], api_name="/ask")
+    assert "The documents don" in content_text(chat[-1]["content"])
+    assert "indo-pacific-allies-rules-based-order" not in passages
+    chat, _, _ = client.predict(question, [], ["indo-pacific-allies-rules-based-order"], api_name="/ask")
+    assert "December of 2022" in content_text(chat[-1]["content"])
+
+
 def test_empty_question_gets_a_message_not_a_trace(chat_url: str) -> None:
     from gradio_client import Client
 
@@ -136,8 +148,10 @@ def test_uploads_are_per_session_and_refusals_name_the_file(chat_url: str, tmp_p
     legacy.write_bytes("Café menu\n\nThe chef trained in Lyon.".encode("cp1252"))
     alice, bob = Client(chat_url, verbose=False), Client(chat_url, verbose=False)
     files = [handle_file(str(good)), handle_file(str(bad)), handle_file(str(legacy))]
-    corpus, status, _ = alice.predict(files, api_name="/upload")
+    corpus, status, _, scope = alice.predict(files, api_name="/upload")
     assert "Moon base report" in corpus and "Café menu" in corpus and "Indexed" in status
+    # What a question can be limited to now includes the uploads, for this session.
+    assert "uploads/moonbase" in str(scope)
     assert "blob.txt" in status and "binary" in status
     # The guessed encoding is said where the user can see it, and only for the file it was guessed for.
     assert "Café menu is not UTF-8" in status and "Windows-1252" in status

@@ -257,3 +257,15 @@ def test_documents_lists_each_file_with_its_parts(tmp_path: Path) -> None:
     assert lines["manual"].endswith("characters, 2 pages")
     assert lines["prices"].endswith("characters, 1 sheet")
     assert lines["notes"].endswith("characters")
+
+
+def test_ask_can_be_limited_to_chosen_documents(corpus_dir: Path, tmp_path: Path) -> None:
+    base = ["--corpus", str(corpus_dir), "--index-dir", str(tmp_path / "idx"), "--json"]
+    question = "When was U.S. Space Forces Korea activated?"
+    limited = json.loads(runner.invoke(app, ["ask", question, *base, "-d", "us-japan-*"]).stdout)
+    assert not limited["answered"]
+    assert {p["span"]["document_id"] for p in limited["passages"]} == {"us-japan-space-engagement-talks"}
+    lines = runner.invoke(app, ["ask", *base, "--document", "indo-pacific-allies-rules-based-order"], input=question)
+    assert json.loads(lines.stdout)["answered"]
+    result = runner.invoke(app, ["ask", question, *base, "-d", "nope"])
+    assert result.exit_code == 2 and "No document matches “nope”" in result.stderr

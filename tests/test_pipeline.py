@@ -120,6 +120,39 @@ def test_a_simple_question_is_answered_with_its_citation(qa: QA) -> None:
     assert answer.citations[0].document_id == "us-japan-space-engagement-talks"
 
 
+def test_a_question_can_be_limited_to_chosen_documents(qa: QA) -> None:
+    talks, allies = "us-japan-space-engagement-talks", "indo-pacific-allies-rules-based-order"
+    question = "When was U.S. Space Forces Korea activated?"
+    assert qa.ask(question).citations[0].document_id == allies
+    # Limited to the other article, which does not say, it is declined rather than quoted from elsewhere.
+    limited = qa.ask(question, documents=[talks])
+    assert not limited.answered and limited.passages and "Searched 1 of 2 documents." in limited.message
+    assert {p.span.document_id for p in limited.passages} == {talks}
+    globbed = qa.ask(question, documents=["indo-*"])
+    assert globbed.answered and {c.document_id for c in globbed.citations} == {allies}
+    assert qa.ask(question, documents=[talks, allies]).message == ""
+    # A follow-up's earlier question is asked of the same documents.
+    follow_up = qa.ask("What command does he lead?", history=["Who hosted the talks?"], documents=[allies])
+    assert {p.span.document_id for p in follow_up.passages} == {allies}
+    with pytest.raises(QuestionError, match="No document matches “nope”"):
+        qa.ask(question, documents=["nope"])
+    with pytest.raises(QuestionError, match="No documents were chosen"):
+        qa.ask(question, documents=[])
+
+
+def test_documents_are_chosen_by_id_folder_or_pattern() -> None:
+    from citeqa.documents import document_from_text
+
+    texts = {"reports/2023": "Report 2023", "reports/2024": "Report 2024", "notes/reports": "Notes", "readme": "Read"}
+    qa = QA.from_documents([document_from_text(i, t) for i, t in texts.items()], progress=False)
+    assert qa.select_documents(["reports"]) == ["reports/2023", "reports/2024"]
+    assert qa.select_documents(["reports/"]) == ["reports/2023", "reports/2024"]
+    assert qa.select_documents(["*/reports", "readme"]) == ["notes/reports", "readme"]
+    assert qa.select_documents(["reports/2024", "reports/*"]) == ["reports/2023", "reports/2024"]
+    with pytest.raises(QuestionError):
+        qa.select_documents(["report"])
+
+
 def test_follow_up_uses_the_history(qa: QA) -> None:
     history = ["Who is the commander of United States Space Forces Indo-Pacific?"]
     answer = qa.ask("Where did he take part in a morning conversation?", history=history)

@@ -1,10 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pytest
 
+from citeqa.chunking import Chunk
+from citeqa.config import RetrievalSettings
+from citeqa.index import VectorIndex
 from citeqa.lexical import BM25Index
-from citeqa.retrieval import fuse, reciprocal_rank_fusion
+from citeqa.retrieval import HybridRetriever, fuse, reciprocal_rank_fusion
 
 
 def reference_bm25(corpus: list[list[str]], query: list[str], k1: float = 1.5, b: float = 0.75) -> np.ndarray:
@@ -56,3 +61,41 @@ def test_rrf_rewards_agreement() -> None:
     scores = reciprocal_rank_fusion(dense, bm25, k=60)
     assert scores[0] == pytest.approx(1 / 61 + 1 / 62)
     assert int(np.argmax(scores)) == 0
+
+
+class _TableEncoder:
+    """Embeds a text as the vector a table gives it, so the test knows every cosine."""
+
+    def __init__(self, vectors: dict[str, np.ndarray]) -> None:
+        self.vectors = vectors
+        self.dimension = 4
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(t.split()) for t in texts]
+
+    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
+        return np.stack([self.vectors[t] for t in texts])
+
+
+def test_search_within_rows_matches_fusion_over_those_rows_alone() -> None:
+    rng = np.random.default_rng(3)
+    words = ["ferry", "harbour", "timetable", "storm", "lighthouse", "keeper", "tide", "crossing"]
+    texts = [" ".join(rng.choice(words, size=6)) for _ in range(40)]
+    vectors = rng.normal(size=(40, 4)).astype(np.float32)
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    query = "ferry crossing in a storm"
+    query_vector = np.asarray([0.5, -0.5, 0.5, 0.5], dtype=np.float32)
+    index = VectorIndex([Chunk(f"d{i % 8}", 0, 1) for i in range(40)], vectors)
+    bm25 = BM25Index(texts)
+    settings = RetrievalSettings(top_k=5, candidates=100)
+    retriever = HybridRetriever(index, bm25, _TableEncoder({query: query_vector}), settings)
+    within = np.asarray([i for i in range(40) if i % 8 in (2, 5)], dtype=np.int64)
+
+    hits = retriever.run(query, 5, within=within)
+
+    fused = fuse(vectors[within] @ query_vector, bm25.scores(query)[within], settings.bm25_weight)
+    expected = within[np.argsort(-fused, kind="stable")[:5]]
+    assert [h.row for h in hits] == list(expected)
+    assert retriever.run(query, 5, within=np.zeros(0, dtype=np.int64)) == []
+    # Without a limit the same rows compete with all others, and some of those win.
+    assert {h.row for h in retriever.run(query, 5)} - set(within)

@@ -169,6 +169,11 @@ def render_corpus(qa: QA) -> str:
     return f"<p><strong>{len(qa.documents)} documents indexed</strong></p><ul>{rows}</ul>"
 
 
+def document_choices(qa: QA) -> list[tuple[str, str]]:
+    """The documents a question can be limited to, as (what the list shows, document id)."""
+    return [(f"{d.title} ({d.id})" if d.title != d.id else d.id, d.id) for d in qa.documents.values()]
+
+
 def upload_id(filename: str) -> str:
     """A document id for an uploaded file: its bare name, never a path (``../../x.txt`` → ``uploads/x``)."""
     stem = Path(filename.replace("\\", "/")).name.rsplit(".", 1)[0]
@@ -210,10 +215,12 @@ def describe_upload(documents: list[Document], problems: list[str]) -> str:
 def build_app(qa: QA) -> Any:
     import gradio as gr
 
-    def respond(message: str, chat: list[dict[str, str]], turns: list[Turn], session: QA | None) -> tuple[Any, ...]:
+    def respond(
+        message: str, chat: list[dict[str, str]], scope: list[str] | None, turns: list[Turn], session: QA | None
+    ) -> tuple[Any, ...]:
         chat = list(chat or [])
         try:
-            answer = (session or qa).ask(message, turns)
+            answer = (session or qa).ask(message, turns, documents=scope or None)
         except QuestionError as error:
             chat += [
                 {"role": "user", "content": html.escape(message or "")},
@@ -238,7 +245,7 @@ def build_app(qa: QA) -> Any:
             progress(0.4, desc=f"Indexing {len(documents)} document(s)…")
             current = current.with_documents(documents)
         status = describe_upload(documents, problems)
-        return current, render_corpus(current), status, None
+        return current, render_corpus(current), status, None, gr.Dropdown(choices=document_choices(current))
 
     # A question asked while an upload is being indexed would be answered from the corpus without it,
     # silently; so the question box waits, and says why, until the new documents are in.
@@ -266,6 +273,14 @@ def build_app(qa: QA) -> Any:
                 with gr.Row():
                     ask_button = gr.Button("Ask", variant="primary")
                     clear_button = gr.Button("Clear conversation")
+                scope = gr.Dropdown(
+                    choices=document_choices(qa),
+                    value=[],
+                    multiselect=True,
+                    label="Search in",
+                    info="Leave empty to search every document; type to find one.",
+                    elem_id="citeqa-scope",
+                )
                 gr.Examples(EXAMPLES, inputs=question)
             with gr.Column(scale=2):
                 with gr.Accordion("Source", open=True):
@@ -283,12 +298,12 @@ def build_app(qa: QA) -> Any:
                     )
                     upload_status = gr.HTML("")
         outputs = [chatbot, turns, passages, question]
-        question.submit(respond, [question, chatbot, turns, session], outputs, api_name="ask")
-        ask_button.click(respond, [question, chatbot, turns, session], outputs, api_visibility="private")
+        question.submit(respond, [question, chatbot, scope, turns, session], outputs, api_name="ask")
+        ask_button.click(respond, [question, chatbot, scope, turns, session], outputs, api_visibility="private")
         clear_button.click(clear, None, outputs, api_visibility="private")
         files.upload(
             hold_questions, files, [question, ask_button, upload_status], queue=False, api_visibility="private"
-        ).then(upload, [files, session], [session, corpus, upload_status, files], api_name="upload").then(
+        ).then(upload, [files, session], [session, corpus, upload_status, files, scope], api_name="upload").then(
             release_questions, None, [question, ask_button], queue=False, api_visibility="private"
         )
         open_request.change(

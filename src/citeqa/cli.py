@@ -103,6 +103,15 @@ def ask(
         bool,
         typer.Option("--json", help="Print the answer as JSON (one object per line when questions come from stdin)."),
     ] = False,
+    documents: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--document",
+            "-d",
+            help="Answer from this document alone: its id, a folder, or a pattern such as 'reports/*'"
+            " (repeat for more).",
+        ),
+    ] = None,
     encoder: Encoder = None,
     min_score: MinScore = None,
 ) -> None:
@@ -116,11 +125,17 @@ def ask(
             raise typer.Exit(2) from error
     qa = _open(corpus, index_dir, settings)
     name = _answerer(answerer)
+    if documents is not None:
+        try:  # once, before any question: a mistyped id should not be repeated with every answer
+            documents = qa.select_documents(documents)
+        except QuestionError as error:
+            typer.secho(f"error: {error}", fg="red", err=True)
+            raise typer.Exit(2) from error
     if question is None:
-        _conversation(qa, name, history or [], as_json)
+        _conversation(qa, name, history or [], as_json, documents)
         return
     try:
-        answer = qa.ask(question, history or [], answerer=name)
+        answer = qa.ask(question, history or [], answerer=name, documents=documents)
     except QuestionError as error:
         typer.secho(f"error: {error}", fg="red", err=True)
         raise typer.Exit(2) from error
@@ -130,13 +145,15 @@ def ask(
         _print_answer(answer)
 
 
-def _conversation(qa: QA, answerer: AnswererName | None, history: list[str], as_json: bool) -> None:
+def _conversation(
+    qa: QA, answerer: AnswererName | None, history: list[str], as_json: bool, documents: list[str] | None
+) -> None:
     """Questions from standard input, one per line, until its end (Ctrl-D); the models load once, and
     each question may lean on the ones before ("What command does he lead?")."""
     interactive = sys.stdin.isatty()
     if interactive:
         typer.echo("Ask a question per line; Ctrl-D ends.", err=True)
-    turns = qa.resolve_history(history, answerer=answerer)  # once, not again with every question
+    turns = qa.resolve_history(history, answerer=answerer, documents=documents)  # once, not again with every question
     while True:
         if interactive:
             typer.echo("? ", nl=False, err=True)
@@ -146,7 +163,7 @@ def _conversation(qa: QA, answerer: AnswererName | None, history: list[str], as_
         if not line.strip():
             continue
         try:
-            answer = qa.ask(line, turns, answerer=answerer)
+            answer = qa.ask(line, turns, answerer=answerer, documents=documents)
         except QuestionError as error:
             typer.secho(f"error: {error}", fg="red", err=True)
             continue

@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import collections
+import fnmatch
 import functools
 import logging
 import re
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from functools import cached_property
 from pathlib import Path
 from typing import Protocol
+
+import numpy as np
 
 from citeqa.answers import NO_ANSWER, Answer, Citation, Passage, Span
 from citeqa.bylines import HeaderAnswerer
@@ -178,11 +181,57 @@ class QA:
             name = "heuristic"
         return name, answerers[name]
 
+    def select_documents(self, patterns: Iterable[str]) -> list[str]:
+        """Ids of the documents ``patterns`` name, in corpus order: each an id ("reports/2023"), else a
+        folder ("reports", every document under it), or a glob ("reports/20*").
+
+        Raises :class:`QuestionError` for a pattern that names no document, so a typo is not a search
+        of nothing.
+        """
+        patterns = list(patterns)
+        if not patterns:
+            raise QuestionError("No documents were chosen to search; leave the choice out to search them all.")
+        chosen: set[str] = set()
+        for pattern in patterns:
+            name = pattern.strip().strip("/")
+            if name in self.documents:
+                matched = {name}
+            elif any(mark in name for mark in "*?["):
+                matched = set(fnmatch.filter(self.documents, name))
+            else:
+                matched = {doc_id for doc_id in self.documents if doc_id.startswith(name + "/")}
+            if not name or not matched:
+                raise QuestionError(
+                    f"No document matches “{pattern}”: give a document's id (its path without extension),"
+                    " a folder, or a pattern such as “reports/*”."
+                )
+            chosen |= matched
+        return [doc_id for doc_id in self.documents if doc_id in chosen]
+
+    @cached_property
+    def _rows_by_document(self) -> dict[str, np.ndarray]:
+        rows: dict[str, list[int]] = collections.defaultdict(list)
+        for row, chunk in enumerate(self.index.chunks):
+            rows[chunk.document_id].append(row)
+        return {doc_id: np.asarray(r, dtype=np.int64) for doc_id, r in rows.items()}
+
     def retrieve(
-        self, query: str, top_k: int | None = None, *, mode: str = "hybrid", timings: dict[str, float] | None = None
+        self,
+        query: str,
+        top_k: int | None = None,
+        *,
+        mode: str = "hybrid",
+        documents: Iterable[str] | None = None,
+        timings: dict[str, float] | None = None,
     ) -> list[Passage]:
+        """The passages that best fit ``query``; ``documents``: only from these (ids, folders or globs)."""
+        within = None
+        if documents is not None:
+            ids = self.select_documents(documents)
+            by_document = self._rows_by_document
+            within = np.sort(np.concatenate([by_document.get(i, np.zeros(0, dtype=np.int64)) for i in ids]))
         passages = []
-        for hit in self.retriever.run(query, top_k, mode=mode, timings=timings):
+        for hit in self.retriever.run(query, top_k, mode=mode, within=within, timings=timings):
             chunk = self.index.chunks[hit.row]
             passages.append(
                 Passage(self._span(chunk.document_id, chunk.start, chunk.end), hit.score, hit.dense, hit.bm25)
@@ -196,16 +245,27 @@ class QA:
         *,
         answerer: AnswererName | None = None,
         top_k: int | None = None,
+        documents: Iterable[str] | None = None,
     ) -> Answer:
-        """Answer ``question`` with quotes from the documents, or say that they don't say."""
+        """Answer ``question`` with quotes from the documents, or say that they don't say.
+
+        ``documents``: answer from these alone (ids, folders or globs, as :meth:`select_documents`
+        takes them); earlier questions in ``history`` are asked of the same ones.
+        """
         question, message = self._clean(question)
-        turns = self.resolve_history(history, answerer=answerer)
+        if documents is not None:
+            documents = self.select_documents(documents)
+            if len(documents) < len(self.documents):
+                # Said with every answer: a declined question may be one the other documents answer.
+                searched = f"Searched {len(documents)} of {len(self.documents)} documents."
+                message = f"{message} {searched}".strip()
+        turns = self.resolve_history(history, answerer=answerer, documents=documents)
         standalone = standalone_question(question, turns)
         settings = self.settings.answer
         timings: dict[str, float] = {}
         wanted = max(top_k or 0, settings.passages)
         depth = max(wanted, settings.name_search_depth) if settings.require_named_entities else wanted
-        passages = self.retrieve(retrieval_query(question, turns), depth, timings=timings)
+        passages = self.retrieve(retrieval_query(question, turns), depth, documents=documents, timings=timings)
         if settings.require_named_entities:
             passages = bring_named_forward(standalone, passages, settings.passages)
         passages = passages[:wanted]
@@ -245,7 +305,13 @@ class QA:
     def _clean(self, question: str) -> tuple[str, str]:
         return clean_question(question, self.settings.answer.max_question_chars)
 
-    def resolve_history(self, history: Sequence[str | Turn], *, answerer: AnswererName | None = None) -> list[Turn]:
+    def resolve_history(
+        self,
+        history: Sequence[str | Turn],
+        *,
+        answerer: AnswererName | None = None,
+        documents: Iterable[str] | None = None,
+    ) -> list[Turn]:
         """Earlier turns given as bare questions are answered first, so pronouns can point at the answers."""
         turns: list[Turn] = []
         for item in history:
@@ -253,7 +319,7 @@ class QA:
                 turns.append(item)
                 continue
             try:
-                earlier = self.ask(item, turns, answerer=answerer)
+                earlier = self.ask(item, turns, answerer=answerer, documents=documents)
             except QuestionError:
                 continue
             turns.append(Turn(item, earlier))

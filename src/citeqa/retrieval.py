@@ -55,19 +55,39 @@ class HybridRetriever:
         self.settings = settings
 
     def run(
-        self, query: str, top_k: int | None = None, *, mode: str = "hybrid", timings: dict[str, float] | None = None
+        self,
+        query: str,
+        top_k: int | None = None,
+        *,
+        mode: str = "hybrid",
+        within: np.ndarray | None = None,
+        timings: dict[str, float] | None = None,
     ) -> list[ScoredChunk]:
-        """Best chunks for ``query`` by ``mode`` (hybrid, dense, bm25 or rrf); ``timings``, when given,
-        receives milliseconds per stage."""
+        """Best chunks for ``query`` by ``mode`` (hybrid, dense, bm25 or rrf).
+
+        ``within``: the only rows that may be returned (the chunks of the documents a question is
+        limited to). ``timings``, when given, receives milliseconds per stage.
+        """
         top_k = top_k or self.settings.top_k
-        if not self.vectors.chunks:
+        if not self.vectors.chunks or (within is not None and not len(within)):
             return []
         clock = _Stopwatch(timings)
         query_vector = self.encoder.encode([query])[0]
         clock.lap("embed")
-        _, dense_rows = self.vectors.search(query_vector, self.settings.candidates)
+        if within is None:
+            _, dense_rows = self.vectors.search(query_vector, self.settings.candidates)
+        else:
+            # Exact search over the allowed rows: the index's nearest neighbours overall may hold none
+            # of them, and a subset small enough to choose by hand is cheap to score in full.
+            allowed = self.vectors.vectors_for(within) @ query_vector
+            count = min(self.settings.candidates, len(within))
+            dense_rows = within[np.argpartition(-allowed, count - 1)[:count]]
         clock.lap("faiss")
         bm25_all = self.bm25.scores(query)
+        if within is not None:
+            outside = np.ones(len(bm25_all), dtype=bool)
+            outside[within] = False
+            bm25_all[outside] = 0.0
         count = min(self.settings.candidates, len(bm25_all))
         bm25_rows = np.argpartition(-bm25_all, count - 1)[:count]
         bm25_rows = bm25_rows[bm25_all[bm25_rows] > 0]
