@@ -12,7 +12,7 @@ import pytest
 
 from citeqa.answers import Span
 from citeqa.documents import Document, load_directory
-from citeqa.formats import EMPTY_CELL, TABLE_CELL_SEPARATOR, rejoin_hyphenated
+from citeqa.formats import EMPTY_CELL, TABLE_CELL_SEPARATOR, drop_page_furniture, rejoin_hyphenated
 from citeqa.tables import find_tables
 from tests.pdf_fixture import make_pdf
 
@@ -373,3 +373,21 @@ def test_a_pdf_encrypted_only_against_editing_is_read_and_one_needing_a_password
     assert "The first ferry leaves at nine." in corpus.documents[0].text
     (locked,) = corpus.skipped
     assert locked.path == "locked.pdf" and "password-protected" in locked.reason
+
+
+def test_page_numbers_running_heads_and_repeated_lines_are_not_the_text() -> None:
+    pages = [
+        "Harbour Annual Report\nThe ferry service grew.\n1",
+        "Chapter 2: Ferries 2\nHarbour Annual Report\nCrossings rose by a tenth.\n2",
+        "Chapter 2: Ferries 3\nHarbour Annual Report\nContents\nFares . . . . . . . . 7\nPage 3 of 4",
+        "Harbour Annual Report\nTable 2: fares 2024\nThe end.\niv",
+    ]
+    assert drop_page_furniture(pages) == [
+        # The repeated line is kept where it first stands: there it is the title.
+        "Harbour Annual Report\nThe ferry service grew.",
+        "Crossings rose by a tenth.",
+        "Contents\nFares 7",
+        # A number inside or ending a line that is not counting pages is text.
+        "Table 2: fares 2024\nThe end.",
+    ]
+    assert drop_page_furniture(["One page\n1"]) == ["One page\n1"]

@@ -88,3 +88,14 @@ def test_a_span_across_table_cells_is_never_an_answer(tmp_path: Path) -> None:
     answerer = ReaderAnswerer(reader)  # type: ignore[arg-type]
     quotes = [c.quote for c in answerer.run("What is its height?", [passage], {"light": document}, 3)]
     assert quotes == ["12 metres"]
+
+
+def test_a_headings_number_is_never_an_answer(tmp_path: Path) -> None:
+    text = "3.3 Invoking asn1Decoding\nasn1Decoding decodes DER data.\n1.3.\nSee section 2.1 for 2.5 kg of it."
+    document = document_from_text("manual", text)
+    passage = Passage(Span.of(document, 0, len(text)), 1.0, 1.0, 1.0)
+    reader = SpansAt(tmp_path, text, ["3.3", "1.3.", "2.1", "2.5", "asn1Decoding decodes"])
+    answerer = ReaderAnswerer(reader)  # type: ignore[arg-type]
+    quotes = [c.quote for c in answerer.run("Which tool decodes DER?", [passage], {"manual": document}, 5)]
+    # Numbers inside a sentence stay answers; the numbers that head a line do not.
+    assert sorted(quotes) == ["2.1", "2.5 kg", "asn1Decoding decodes"]

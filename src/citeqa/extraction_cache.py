@@ -20,7 +20,7 @@ from pathlib import Path
 logger = logging.getLogger(__name__)
 
 # Bump when citeqa's use of pypdf changes what text comes out of the same file.
-EXTRACTION_REVISION = 2
+EXTRACTION_REVISION = 3
 STAGED_MAX_AGE_S = 3600
 
 

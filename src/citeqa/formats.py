@@ -6,7 +6,9 @@ them as :class:`Part` s, so a citation can say where in the file its quote stand
 
 from __future__ import annotations
 
+import collections
 import io
+import math
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -375,7 +377,75 @@ def pdf_pages(data: bytes) -> list[str]:
     # KeyError…); whichever it is, this file is unreadable and the rest of the corpus is not.
     except Exception as error:
         raise UnreadableDocument(f"unreadable PDF ({type(error).__name__}: {error})") from error
-    return rejoin_hyphenated(pages)
+    return rejoin_hyphenated(drop_page_furniture(pages))
+
+
+# A page number on a line of its own: "7", "Page 7", "7 of 30", "7/30", front matter's "iv".
+_PAGE_NUMBER = re.compile(r"(?:page\s+)?(?:\d{1,4}|[ivx]{1,6}|[IVX]{1,6})(?:\s*(?:of|/)\s*\d{1,4})?", re.IGNORECASE)
+# A running head or foot that carries the page number at one end ("Chapter 3: Utilities 7").
+_NUMBER_AT_END = re.compile(r"\b(\d{1,4})$|^(\d{1,4})\b")
+_DOT_LEADER = re.compile(r"(?:[ \t]*\.){4,}[ \t]*")
+_EDGE_LINES = 2
+
+
+def drop_page_furniture(pages: list[str]) -> list[str]:
+    """Pages without what the layout repeats on each of them, which is not the document's text.
+
+    Dropped from the first and last two lines of a page: a page number alone on its line; a running
+    head or foot whose number counts up with the pages ("Chapter 3: Utilities 6", "… 7" a page
+    later); a line repeated at the same edge of at least three pages and 30% of them (a journal's
+    name), kept where it first appears (there it is often the title). Dot leaders in a table of
+    contents ("Introduction . . . . 1") shrink to one space. Otherwise a sentence running onto the
+    next page would be quoted with the page's furniture inside it, and every page would match a
+    question that names the document.
+    """
+    if len(pages) < 2:
+        return pages
+    split = [page.split("\n") for page in pages]
+    edges = [_edge_lines(lines) for lines in split]
+    repeats: collections.Counter[tuple[str, str]] = collections.Counter()
+    # For a head or foot ending in a number: that number less the page's, which a page number keeps constant.
+    offsets: dict[tuple[str, str], list[int]] = collections.defaultdict(list)
+    for number, (page_edges, lines) in enumerate(zip(edges, split, strict=True)):
+        for edge, i in page_edges:
+            line = lines[i].strip()
+            repeats[(edge, line)] += 1
+            if numbered := _numbered_head(line):
+                offsets[(edge, numbered[0])].append(numbered[1] - number)
+    often = max(3, math.ceil(0.3 * len(pages)))
+    seen: set[tuple[str, str]] = set()
+    cleaned = []
+    for page_edges, lines in zip(edges, split, strict=True):
+        drop = set()
+        for edge, i in page_edges:
+            line = lines[i].strip()
+            numbered = _numbered_head(line)
+            counted = offsets[(edge, numbered[0])] if numbered else []
+            if _PAGE_NUMBER.fullmatch(line) or (len(counted) >= 2 and len(set(counted)) == 1):
+                drop.add(i)
+            elif repeats[(edge, line)] >= often:
+                if (edge, line) in seen:
+                    drop.add(i)
+                seen.add((edge, line))
+        kept = "\n".join(line for i, line in enumerate(lines) if i not in drop)
+        cleaned.append(_DOT_LEADER.sub(" ", kept).strip("\n"))
+    return cleaned
+
+
+def _numbered_head(line: str) -> tuple[str, int] | None:
+    """A line with a number at one end as (the line with "#" for it, the number); None without one."""
+    found = _NUMBER_AT_END.search(line)
+    if found is None:
+        return None
+    return line[: found.start()] + "#" + line[found.end() :], int(found.group(found.lastindex or 1))
+
+
+def _edge_lines(lines: list[str]) -> list[tuple[str, int]]:
+    """(edge, index) of a page's first and last few non-empty lines."""
+    filled = [i for i, line in enumerate(lines) if line.strip()]
+    top = filled[:_EDGE_LINES]
+    bottom = [i for i in filled[-_EDGE_LINES:] if i not in top]
+    return [("top", i) for i in top] + [("bottom", i) for i in bottom]
 
 
 # A word broken over two lines by a hyphen ("man-" / "agement") or a soft hyphen: letters either side.

@@ -44,7 +44,11 @@ class ReaderAnswerer:
             )
             # A span across a table's cells ("Built | 1860") is two answers run together, neither of them
             # chosen: the reader, trained on prose, does not know the bar divides them.
-            if end <= start or (TABLE_CELL_SEPARATOR in passage.text[start:end] and not sentence_answer):
+            if (
+                end <= start
+                or (TABLE_CELL_SEPARATOR in passage.text[start:end] and not sentence_answer)
+                or _is_section_number(passage.text, start, end)
+            ):
                 continue
             start, end = passage.start + start, passage.start + end
             margin = span.margin - threshold + self.retrieval_weight * (passages[span.passage_index].score - 0.5)
@@ -58,6 +62,22 @@ class ReaderAnswerer:
                 )
             )
         return sorted(citations, key=lambda c: -c.score)
+
+
+# A heading's number ("3.3 Invoking asn1Decoding", "1.3. Language used"): it labels a section and
+# answers nothing, yet sits where the reader looks for a number.
+_SECTION_NUMBER = re.compile(r"(?:\d+\.)+\d*")
+_HEADING_AFTER = re.compile(r"[ \t]*(?:$|\n|[A-Z])")
+
+
+def _is_section_number(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is the number a heading line starts with ("2.1", "1.3.", "4.")."""
+    line_start = text.rfind("\n", 0, start) + 1
+    return (
+        bool(_SECTION_NUMBER.fullmatch(text[start:end]))
+        and not text[line_start:start].strip()
+        and bool(_HEADING_AFTER.match(text, end))
+    )
 
 
 def _trim(text: str, start: int, end: int) -> tuple[int, int]:
