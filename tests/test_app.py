@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import html
 from pathlib import Path
+from typing import Any
 
 from citeqa import QA
 from citeqa.answers import Answer, Citation, Passage, Span, passage_preview
@@ -43,6 +44,29 @@ def test_a_question_can_be_limited_to_chosen_documents_over_http(chat_url: str) 
     assert "indo-pacific-allies-rules-based-order" not in passages
     chat, _, _ = client.predict(question, [], ["indo-pacific-allies-rules-based-order"], api_name="/ask")
     assert "December of 2022" in content_text(chat[-1]["content"])
+
+
+def exported(client: Any) -> str | None:
+    """The path of the file the export button offers, None when it offers none."""
+    result = client.predict(api_name="/export")
+    return result.get("value") if isinstance(result, dict) else result
+
+
+def test_the_conversation_exports_as_markdown_with_its_citations(chat_url: str) -> None:
+    from gradio_client import Client
+
+    client = Client(chat_url, verbose=False)
+    assert exported(client) is None  # nothing asked yet: nothing to download
+    chat, _, _ = client.predict("Who hosted the US-Japan Space Engagement Talks?", [], api_name="/ask")
+    client.predict("When was U.S. Space Forces Australia activated?", chat, api_name="/ask")
+    markdown = Path(str(exported(client))).read_text(encoding="utf-8")
+    assert "**Q:** Who hosted the US-Japan Space Engagement Talks?" in markdown and "Mastalir" in markdown
+    assert "(`us-japan-space-engagement-talks`, characters" in markdown
+    assert "No passage found mentions “Australia”" in markdown and "Nearest passages:" in markdown
+    # Another session's export holds only its own turns.
+    other = Client(chat_url, verbose=False)
+    other.predict("What is the rules-based international order?", [], api_name="/ask")
+    assert "Mastalir" not in Path(str(exported(other))).read_text(encoding="utf-8")
 
 
 def test_empty_question_gets_a_message_not_a_trace(chat_url: str) -> None:

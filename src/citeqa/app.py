@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import os
+import tempfile
+import time
+import uuid
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -20,6 +24,7 @@ from citeqa.documents import (
 )
 from citeqa.formats import TABLE_CELL_SEPARATOR
 from citeqa.pipeline import QA, QuestionError
+from citeqa.transcript import transcript
 
 EXAMPLES = [
     "Who hosted the US-Japan Space Engagement Talks?",
@@ -169,6 +174,24 @@ def render_corpus(qa: QA) -> str:
     return f"<p><strong>{len(qa.documents)} documents indexed</strong></p><ul>{rows}</ul>"
 
 
+class TranscriptFolder:
+    """Where exported conversations are written for the browser to download; an hour later they go."""
+
+    def __init__(self, max_age_s: float = 3600.0) -> None:
+        self.directory = Path(tempfile.mkdtemp(prefix="citeqa-transcripts-"))
+        self.max_age_s = max_age_s
+
+    def write(self, markdown: str) -> Path:
+        now = time.time()
+        for old in self.directory.glob("*.md"):
+            with contextlib.suppress(OSError):  # another session may have removed it first
+                if now - old.stat().st_mtime > self.max_age_s:
+                    old.unlink()
+        path = self.directory / f"citeqa-conversation-{time.strftime('%Y%m%d-%H%M%S')}-{uuid.uuid4().hex[:6]}.md"
+        path.write_text(markdown, encoding="utf-8")
+        return path
+
+
 def document_choices(qa: QA) -> list[tuple[str, str]]:
     """The documents a question can be limited to, as (what the list shows, document id)."""
     return [(f"{d.title} ({d.id})" if d.title != d.id else d.id, d.id) for d in qa.documents.values()]
@@ -231,11 +254,19 @@ def build_app(qa: QA) -> Any:
             {"role": "user", "content": html.escape(message)},
             {"role": "assistant", "content": render_answer(answer)},
         ]
-        turns = [*turns, Turn(message, answer.text if answer.answered else None)]
+        turns = [*turns, Turn(message, answer)]
         return chat, turns, render_passages(answer), ""
 
     def clear() -> tuple[Any, ...]:
-        return [], [], render_passages(None), ""
+        return [], [], render_passages(None), "", gr.File(value=None, visible=False)
+
+    exports = TranscriptFolder()
+
+    def export(turns: list[Turn]) -> Any:
+        if not turns:
+            gr.Info("Ask something first: there is no conversation to export yet.")
+            return gr.File(value=None, visible=False)
+        return gr.File(value=str(exports.write(transcript(turns))), visible=True)
 
     def upload(files: list[str] | None, session: QA | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
         current = session or qa
@@ -273,6 +304,8 @@ def build_app(qa: QA) -> Any:
                 with gr.Row():
                     ask_button = gr.Button("Ask", variant="primary")
                     clear_button = gr.Button("Clear conversation")
+                    export_button = gr.Button("Export conversation")
+                export_file = gr.File(label="Conversation as Markdown", visible=False, interactive=False)
                 scope = gr.Dropdown(
                     choices=document_choices(qa),
                     value=[],
@@ -300,7 +333,8 @@ def build_app(qa: QA) -> Any:
         outputs = [chatbot, turns, passages, question]
         question.submit(respond, [question, chatbot, scope, turns, session], outputs, api_name="ask")
         ask_button.click(respond, [question, chatbot, scope, turns, session], outputs, api_visibility="private")
-        clear_button.click(clear, None, outputs, api_visibility="private")
+        clear_button.click(clear, None, [*outputs, export_file], api_visibility="private")
+        export_button.click(export, turns, export_file, api_name="export")
         files.upload(
             hold_questions, files, [question, ask_button, upload_status], queue=False, api_visibility="private"
         ).then(upload, [files, session], [session, corpus, upload_status, files, scope], api_name="upload").then(
