@@ -6,8 +6,10 @@ import contextlib
 import html
 import os
 import tempfile
+import threading
 import time
 import uuid
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -23,7 +25,7 @@ from citeqa.documents import (
     read_document,
 )
 from citeqa.formats import TABLE_CELL_SEPARATOR
-from citeqa.pipeline import QA, QuestionError
+from citeqa.pipeline import QA, EmptyCorpusError, QuestionError
 from citeqa.transcript import transcript
 
 EXAMPLES = [
@@ -174,6 +176,66 @@ def render_corpus(qa: QA) -> str:
     return f"<p><strong>{len(qa.documents)} documents indexed</strong></p><ul>{rows}</ul>"
 
 
+@dataclass(frozen=True)
+class SessionCorpus:
+    """A chat session's own corpus: the shared one it was built on, and the files the session added."""
+
+    base: QA
+    uploads: tuple[Document, ...]
+    qa: QA
+
+
+class SharedCorpus:
+    """The corpus every chat session starts from.
+
+    Reloading reads its folder again and swaps it whole; a question already being answered finishes
+    on the corpus it started with, and a session's uploads are laid over the new corpus when it next
+    asks.
+    """
+
+    def __init__(self, qa: QA, folder: Path | None = None, index_dir: Path | None = None) -> None:
+        self.current = qa
+        self.folder = folder
+        self.index_dir = index_dir
+        self._lock = threading.Lock()
+
+    def for_session(self, session: SessionCorpus | None) -> tuple[QA, SessionCorpus | None]:
+        """The corpus a session asks (its uploads over the current shared corpus) and its state."""
+        base = self.current
+        if session is None:
+            return base, None
+        if session.base is base:
+            return session.qa, session
+        rebuilt = SessionCorpus(base, session.uploads, base.with_documents(session.uploads))
+        return rebuilt.qa, rebuilt
+
+    def reload(self) -> str:
+        """Read the folder again (only new or changed files are embedded) and say what changed."""
+        if self.folder is None:
+            return "This chat was not started on a folder, so there is nothing to read again."
+        with self._lock:  # two reloads at once would both embed the same new files
+            before = self.current
+            try:
+                self.current = before.reloaded(self.folder, index_dir=self.index_dir)
+            except (EmptyCorpusError, OSError, ValueError) as error:
+                return f"Could not read {self.folder} again ({error}); the documents loaded before stay."
+        return describe_reload(before, self.current, self.folder)
+
+
+def describe_reload(before: QA, after: QA, folder: Path) -> str:
+    """What reading the folder again changed: documents added, changed and removed, files skipped."""
+    old = {doc_id: d.content_hash for doc_id, d in before.documents.items()}
+    new = {doc_id: d.content_hash for doc_id, d in after.documents.items()}
+    changes = {
+        "new": [i for i in new if i not in old],
+        "changed": [i for i in new if i in old and old[i] != new[i]],
+        "removed": [i for i in old if i not in new],
+    }
+    said = "; ".join(f"{what}: {', '.join(ids)}" for what, ids in changes.items() if ids) or "nothing changed"
+    skipped = "".join(f" Skipped {s.path}: {s.reason}." for s in after.skipped)
+    return f"Read {folder} again: {len(new)} documents ({said}).{skipped}"
+
+
 class TranscriptFolder:
     """Where exported conversations are written for the browser to download; an hour later they go."""
 
@@ -235,27 +297,35 @@ def describe_upload(documents: list[Document], problems: list[str]) -> str:
     )
 
 
-def build_app(qa: QA) -> Any:
+def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None = None) -> Any:
+    """The chat over ``qa``; given the folder it was read from, it can read it again (Reload)."""
     import gradio as gr
 
+    shared = SharedCorpus(qa, corpus_dir, index_dir)
+
     def respond(
-        message: str, chat: list[dict[str, str]], scope: list[str] | None, turns: list[Turn], session: QA | None
+        message: str,
+        chat: list[dict[str, str]],
+        scope: list[str] | None,
+        turns: list[Turn],
+        session: SessionCorpus | None,
     ) -> tuple[Any, ...]:
         chat = list(chat or [])
+        current, session = shared.for_session(session)
         try:
-            answer = (session or qa).ask(message, turns, documents=scope or None)
+            answer = current.ask(message, turns, documents=scope or None)
         except QuestionError as error:
             chat += [
                 {"role": "user", "content": html.escape(message or "")},
                 {"role": "assistant", "content": html.escape(str(error))},
             ]
-            return chat, turns, render_passages(None), ""
+            return chat, turns, render_passages(None), "", session
         chat += [
             {"role": "user", "content": html.escape(message)},
             {"role": "assistant", "content": render_answer(answer)},
         ]
         turns = [*turns, Turn(message, answer)]
-        return chat, turns, render_passages(answer), ""
+        return chat, turns, render_passages(answer), "", session
 
     def clear() -> tuple[Any, ...]:
         return [], [], render_passages(None), "", gr.File(value=None, visible=False)
@@ -268,15 +338,33 @@ def build_app(qa: QA) -> Any:
             return gr.File(value=None, visible=False)
         return gr.File(value=str(exports.write(transcript(turns))), visible=True)
 
-    def upload(files: list[str] | None, session: QA | None, progress: Any = gr.Progress()) -> tuple[Any, ...]:  # noqa: B008
-        current = session or qa
+    def upload(
+        files: list[str] | None,
+        session: SessionCorpus | None,
+        progress: Any = gr.Progress(),  # noqa: B008
+    ) -> tuple[Any, ...]:
+        current, session = shared.for_session(session)
         progress(0.1, desc="Reading files…")
         documents, problems = read_uploads(list(files or []), qa.settings.max_upload_bytes)
         if documents:
             progress(0.4, desc=f"Indexing {len(documents)} document(s)…")
-            current = current.with_documents(documents)
+            base, earlier = (session.base, session.uploads) if session else (current, ())
+            replaced = {d.id for d in documents}
+            uploads = (*(d for d in earlier if d.id not in replaced), *documents)
+            session = SessionCorpus(base, uploads, current.with_documents(documents))
+            current = session.qa
         status = describe_upload(documents, problems)
-        return current, render_corpus(current), status, None, gr.Dropdown(choices=document_choices(current))
+        return session, render_corpus(current), status, None, gr.Dropdown(choices=document_choices(current))
+
+    def reload(session: SessionCorpus | None) -> tuple[Any, ...]:
+        status = shared.reload()
+        current, session = shared.for_session(session)
+        return session, render_corpus(current), html.escape(status), gr.Dropdown(choices=document_choices(current))
+
+    def show_corpus(session: SessionCorpus | None) -> tuple[Any, ...]:
+        # On page load: the corpus as it is now, not as it was when the page was built.
+        current, session = shared.for_session(session)
+        return session, render_corpus(current), gr.Dropdown(choices=document_choices(current))
 
     # A question asked while an upload is being indexed would be answered from the corpus without it,
     # silently; so the question box waits, and says why, until the new documents are in.
@@ -289,7 +377,7 @@ def build_app(qa: QA) -> Any:
 
     with gr.Blocks(title="citeqa", analytics_enabled=False) as demo:
         turns = gr.State([])
-        # Each browser session gets its own corpus once it uploads: None means the shared one.
+        # Each browser session gets its own corpus once it uploads (a SessionCorpus): None means the shared one.
         session = gr.State(None)
         gr.Markdown("## citeqa\nAsk your documents. Every answer is a quote, with where it comes from.")
         with gr.Row():
@@ -330,10 +418,18 @@ def build_app(qa: QA) -> Any:
                         type="filepath",
                     )
                     upload_status = gr.HTML("")
+                    reload_button = gr.Button(
+                        f"Read {corpus_dir} again" if corpus_dir else "Read the folder again",
+                        visible=corpus_dir is not None,
+                        size="sm",
+                    )
         outputs = [chatbot, turns, passages, question]
-        question.submit(respond, [question, chatbot, scope, turns, session], outputs, api_name="ask")
-        ask_button.click(respond, [question, chatbot, scope, turns, session], outputs, api_visibility="private")
+        asked = [*outputs, session]
+        question.submit(respond, [question, chatbot, scope, turns, session], asked, api_name="ask")
+        ask_button.click(respond, [question, chatbot, scope, turns, session], asked, api_visibility="private")
         clear_button.click(clear, None, [*outputs, export_file], api_visibility="private")
+        reload_button.click(reload, session, [session, corpus, upload_status, scope], api_name="reload")
+        demo.load(show_corpus, session, [session, corpus, scope], api_visibility="private")
         export_button.click(export, turns, export_file, api_name="export")
         files.upload(
             hold_questions, files, [question, ask_button, upload_status], queue=False, api_visibility="private"
@@ -341,7 +437,7 @@ def build_app(qa: QA) -> Any:
             release_questions, None, [question, ask_button], queue=False, api_visibility="private"
         )
         open_request.change(
-            lambda request, current: render_document(current or qa, request),
+            lambda request, current: render_document(shared.for_session(current)[0], request),
             [open_request, session],
             viewer,
             api_visibility="private",
@@ -357,10 +453,16 @@ def _offline_theme() -> Any:
 
 
 def launch(
-    qa: QA, *, host: str = "127.0.0.1", port: int = 7860, corpus_dir: Path | None = None, block: bool = True
+    qa: QA,
+    *,
+    host: str = "127.0.0.1",
+    port: int = 7860,
+    corpus_dir: Path | None = None,
+    index_dir: Path | None = None,
+    block: bool = True,
 ) -> Any:
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")
-    demo = build_app(qa)
+    demo = build_app(qa, corpus_dir=corpus_dir, index_dir=index_dir)
     demo.queue(default_concurrency_limit=8)
     _, local_url, _ = demo.launch(
         server_name=host,

@@ -213,7 +213,7 @@ def chat(
     from citeqa.app import launch
 
     qa = _open(corpus, index_dir, _settings(encoder, min_score))
-    launch(qa, host=host, port=port, corpus_dir=corpus)
+    launch(qa, host=host, port=port, corpus_dir=corpus, index_dir=index_dir)
 
 
 @app.command("eval")

@@ -90,11 +90,13 @@ class QA:
         index_dir: str | Path | None = None,
         settings: Settings | None = None,
         progress: bool = True,
+        encoder: TextEncoder | None = None,
     ) -> QA:
         """Load ``corpus`` and its index, rebuilding only what changed.
 
         ``index_dir``: where the index lives; by default ``embeddings/<name of corpus>/`` beside the
-        corpus, so that two corpora in one folder keep an index each.
+        corpus, so that two corpora in one folder keep an index each. ``encoder``: an already loaded
+        one to share (it must be the one ``settings`` names).
         """
         corpus = Path(corpus)
         settings = settings or Settings()
@@ -108,7 +110,12 @@ class QA:
             detail = f" (skipped: {names})" if names else ""
             raise EmptyCorpusError(f"no readable documents in {corpus}{detail}")
         return cls.from_documents(
-            loaded.documents, index_dir=index_dir, settings=settings, progress=progress, skipped=loaded.skipped
+            loaded.documents,
+            index_dir=index_dir,
+            settings=settings,
+            progress=progress,
+            skipped=loaded.skipped,
+            encoder=encoder,
         )
 
     @classmethod
@@ -151,9 +158,22 @@ class QA:
             self.encoder.dimension,
         )
         extended = QA(list(merged.values()), index, self.encoder, self.settings, skipped=self.skipped, build=stats)
-        with self._lock:
-            extended.__dict__["_answerers"] = self._answerers
+        self._share_models_with(extended)
         return extended
+
+    def reloaded(self, corpus: str | Path, *, index_dir: str | Path | None = None) -> QA:
+        """A new QA over ``corpus`` read again from disk: only new or changed files are embedded, the
+        stored index is brought up to date, and the models are shared. This QA is left untouched, so
+        questions already being answered finish on it."""
+        fresh = QA.from_directory(
+            corpus, index_dir=index_dir, settings=self.settings, progress=False, encoder=self.encoder
+        )
+        self._share_models_with(fresh)
+        return fresh
+
+    def _share_models_with(self, other: QA) -> None:
+        with self._lock:
+            other.__dict__["_answerers"] = self._answerers
 
     # --- asking -----------------------------------------------------------------------------
 
