@@ -269,3 +269,18 @@ def test_ask_can_be_limited_to_chosen_documents(corpus_dir: Path, tmp_path: Path
     assert json.loads(lines.stdout)["answered"]
     result = runner.invoke(app, ["ask", question, *base, "-d", "nope"])
     assert result.exit_code == 2 and "No document matches “nope”" in result.stderr
+
+
+def test_ask_prints_markdown_for_notes(corpus_dir: Path, tmp_path: Path) -> None:
+    base = ["--corpus", str(corpus_dir), "--index-dir", str(tmp_path / "idx")]
+    result = runner.invoke(app, ["ask", "When was U.S. Space Forces Korea activated?", *base, "--markdown"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("**Q:** When was U.S. Space Forces Korea activated?\n\n**A:** December of 2022")
+    assert "activated in **December of 2022**" in result.stdout
+    assert "(`indo-pacific-allies-rules-based-order`, characters" in result.stdout
+    lines = runner.invoke(
+        app, ["ask", *base, "--markdown"], input="Who hosted the talks?\nWho is in Space Forces Mars?\n"
+    )
+    assert lines.stdout.count("**Q:**") == 2 and "\n---\n" in lines.stdout
+    refused = runner.invoke(app, ["ask", "Who?", *base, "--markdown", "--json"])
+    assert refused.exit_code == 2 and "choose one of --json and --markdown" in refused.output

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import sys
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 from typing import Annotated, cast, get_args
@@ -16,6 +17,7 @@ from citeqa.config import AnswererName, EncoderName, Settings
 from citeqa.conversation import Turn
 from citeqa.documents import READABLE_TYPES, Document, load_directory
 from citeqa.pipeline import QA, EmptyCorpusError, QuestionError, clean_question, default_index_dir
+from citeqa.transcript import answer_markdown
 
 app = typer.Typer(add_completion=False, no_args_is_help=True, help="Cited, extractive answers from your documents.")
 
@@ -103,6 +105,10 @@ def ask(
         bool,
         typer.Option("--json", help="Print the answer as JSON (one object per line when questions come from stdin)."),
     ] = False,
+    as_markdown: Annotated[
+        bool,
+        typer.Option("--markdown", help="Print the answer as Markdown: quote, citation, other answers (for notes)."),
+    ] = False,
     documents: Annotated[
         list[str] | None,
         typer.Option(
@@ -117,6 +123,9 @@ def ask(
 ) -> None:
     """Answer QUESTION with a quote from the documents and its citation."""
     settings = _settings(encoder, min_score)
+    if as_json and as_markdown:
+        raise typer.BadParameter("choose one of --json and --markdown")
+    show = _shower(as_json, as_markdown, conversation=question is None)
     if question is not None:
         try:  # before the models load: a blank question should not cost an index build
             clean_question(question, settings.answer.max_question_chars)
@@ -132,21 +141,38 @@ def ask(
             typer.secho(f"error: {error}", fg="red", err=True)
             raise typer.Exit(2) from error
     if question is None:
-        _conversation(qa, name, history or [], as_json, documents)
+        _conversation(qa, name, history or [], show, documents)
         return
     try:
         answer = qa.ask(question, history or [], answerer=name, documents=documents)
     except QuestionError as error:
         typer.secho(f"error: {error}", fg="red", err=True)
         raise typer.Exit(2) from error
+    show(answer)
+
+
+def _shower(as_json: bool, as_markdown: bool, *, conversation: bool) -> Callable[[Answer], None]:
+    """How each answer is printed: JSON (an object per line in a conversation), Markdown, or text."""
     if as_json:
-        typer.echo(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))
-    else:
+        indent = None if conversation else 2
+        return lambda answer: typer.echo(json.dumps(answer.to_dict(), indent=indent, ensure_ascii=False))
+    if as_markdown:
+        return lambda answer: typer.echo(answer_markdown(answer) + ("\n\n---\n" if conversation else ""))
+
+    def as_text(answer: Answer) -> None:
         _print_answer(answer)
+        if conversation:
+            typer.echo()
+
+    return as_text
 
 
 def _conversation(
-    qa: QA, answerer: AnswererName | None, history: list[str], as_json: bool, documents: list[str] | None
+    qa: QA,
+    answerer: AnswererName | None,
+    history: list[str],
+    show: Callable[[Answer], None],
+    documents: list[str] | None,
 ) -> None:
     """Questions from standard input, one per line, until its end (Ctrl-D); the models load once, and
     each question may lean on the ones before ("What command does he lead?")."""
@@ -167,11 +193,7 @@ def _conversation(
         except QuestionError as error:
             typer.secho(f"error: {error}", fg="red", err=True)
             continue
-        if as_json:
-            typer.echo(json.dumps(answer.to_dict(), ensure_ascii=False))
-        else:
-            _print_answer(answer)
-            typer.echo()
+        show(answer)
         turns.append(Turn(answer.question, answer))
 
 
