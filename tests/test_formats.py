@@ -391,3 +391,26 @@ def test_page_numbers_running_heads_and_repeated_lines_are_not_the_text() -> Non
         "Table 2: fares 2024\nThe end.",
     ]
     assert drop_page_furniture(["One page\n1"]) == ["One page\n1"]
+
+
+def test_a_rich_text_file_is_read_with_its_accents_and_tables(tmp_path: Path) -> None:
+    (tmp_path / "minutes.rtf").write_bytes(
+        rb"{\rtf1\ansi\ansicpg1252\uc1{\fonttbl{\f0\fswiss Helvetica;}}"
+        b"\n"
+        rb"\pard\f0\b Caf\'e9 committee minutes\b0\par"
+        b"\n"
+        rb"\pard Ren\'e9e Dubois\u8217?s motion passed \'96 unanimously.\par"
+        b"\n"
+        rb"\trowd\cellx2000\cellx4000\intbl Bed\cell Sown\cell\row"
+        b"\n"
+        rb"\trowd\cellx2000\cellx4000\intbl B\cell April\cell\row"
+        b"\n"
+        rb"\pard After the table.\par}"
+    )
+    (tmp_path / "fake.rtf").write_bytes(b"PK\x03\x04 a zip file named .rtf")
+    corpus = load_directory(tmp_path)
+    (document,) = corpus.documents
+    assert document.title == "Café committee minutes"
+    assert "Renée Dubois’s motion passed – unanimously." in document.text
+    assert f"Bed{TABLE_CELL_SEPARATOR}Sown\nB{TABLE_CELL_SEPARATOR}April\nAfter the table." in document.text
+    assert [(s.path, "not a Rich Text file" in s.reason) for s in corpus.skipped] == [("fake.rtf", True)]

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (
     ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".odp", ".xlsx", ".ods", ".csv",
-    ".epub", ".eml",
+    ".epub", ".eml", ".rtf",
 )  # fmt: skip
 # For messages and labels: the kinds of file, without the longer or shorter spelling of one beside it.
 READABLE_TYPES = ", ".join(s for s in SUPPORTED_SUFFIXES if s not in (".htm", ".markdown"))
@@ -139,7 +139,7 @@ def document_from_text(
 
 # Older or neighbouring formats that the program that wrote them saves as one citeqa reads.
 _SAVE_AS = {
-    ".doc": ".docx", ".rtf": ".docx", ".pages": ".docx", ".ppt": ".pptx", ".key": ".pptx", ".xls": ".xlsx",
+    ".doc": ".docx", ".pages": ".docx", ".ppt": ".pptx", ".key": ".pptx", ".xls": ".xlsx",
     ".numbers": ".xlsx", ".mobi": ".epub", ".azw3": ".epub",
 }  # fmt: skip
 # Formats in parts, each part's place kept for citations (PDFs too, read through the cache).
@@ -156,6 +156,7 @@ _BINARY_FORMATS: dict[str, Callable[[bytes], tuple[str, str]]] = {
     ".docx": formats.docx_text,
     ".odt": formats.odt_text,
     ".eml": formats.email_text,
+    ".rtf": formats.rtf_text,
 }
 
 

@@ -189,6 +189,27 @@ def docx_text(data: bytes) -> tuple[str, str]:
         raise UnreadableDocument(f"unreadable Word file ({type(error).__name__}: {error})") from error
 
 
+def rtf_text(data: bytes) -> tuple[str, str]:
+    """A Rich Text file (WordPad, TextEdit's default): its text, a table's rows as our table lines.
+
+    RTF is 7-bit text whose accents are escapes in the code page the file declares (striprtf reads
+    them); a stray 8-bit byte is read as Windows-1252, which never fails. The title is the first line.
+    """
+    from striprtf.striprtf import rtf_to_text
+
+    if not data.lstrip().startswith(b"{\\rtf"):
+        raise UnreadableDocument("not a Rich Text file (it does not start with {\\rtf)")
+    try:
+        text = rtf_to_text(data.decode("latin-1"), errors="ignore")
+    except Exception as error:  # striprtf's parser fails in its own ways on damaged files
+        raise UnreadableDocument(f"unreadable Rich Text file ({type(error).__name__}: {error})") from error
+    # striprtf ends each cell of a table row with "|": one line per row, as every other format's.
+    lines = [
+        _table_line(line[:-1].split("|")) if line.endswith("|") else line for line in text.replace("\r", "").split("\n")
+    ]
+    return "\n".join(lines).strip(), ""
+
+
 def odt_text(data: bytes) -> tuple[str, str]:
     """An OpenDocument text file (LibreOffice Writer, .odt): paragraphs, headings, lists and tables in
     reading order, one block per line, as a Word file's are; its title is the one its properties hold.
