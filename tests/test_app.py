@@ -141,6 +141,24 @@ def test_a_sentence_answer_is_shown_inside_its_passage() -> None:
     assert "First sentence here. <mark>The answer is Mount Fuji in Japan.</mark> Last sentence." in rendered
 
 
+def test_questions_can_be_limited_to_folders_and_documents_listed_by_title() -> None:
+    from citeqa.app import document_choices
+
+    texts = {"reports/2023/q1": "Q1 report", "reports/2024": "Report 2024", "readme": "readme"}
+    qa = QA.from_documents([document_from_text(i, t) for i, t in texts.items()], progress=False)
+    choices = document_choices(qa)
+    assert choices == [
+        ("reports/ (folder, 2 documents)", "reports/"),
+        ("reports/2023/ (folder, 1 document)", "reports/2023/"),
+        ("Q1 report (reports/2023/q1)", "reports/2023/q1"),
+        ("Report 2024 (reports/2024)", "reports/2024"),
+        ("readme", "readme"),
+    ]
+    # Every value offered is one that QA.ask takes.
+    for _, value in choices:
+        assert qa.select_documents([value])
+
+
 def test_upload_names_never_become_paths() -> None:
     from citeqa.app import upload_id
 

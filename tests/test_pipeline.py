@@ -147,6 +147,10 @@ def test_documents_are_chosen_by_id_folder_or_pattern() -> None:
     qa = QA.from_documents([document_from_text(i, t) for i, t in texts.items()], progress=False)
     assert qa.select_documents(["reports"]) == ["reports/2023", "reports/2024"]
     assert qa.select_documents(["reports/"]) == ["reports/2023", "reports/2024"]
+    # A document named like a folder ("reports.txt" beside "reports/"): the bare name is the document.
+    with_file = qa.with_documents([document_from_text("reports", "Reports index")])
+    assert with_file.select_documents(["reports"]) == ["reports"]
+    assert with_file.select_documents(["reports/"]) == ["reports/2023", "reports/2024"]
     assert qa.select_documents(["*/reports", "readme"]) == ["notes/reports", "readme"]
     assert qa.select_documents(["reports/2024", "reports/*"]) == ["reports/2023", "reports/2024"]
     with pytest.raises(QuestionError):

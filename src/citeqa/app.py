@@ -254,9 +254,26 @@ class TranscriptFolder:
         return path
 
 
+# Above this many documents the list offers folders only: a page should not carry every title.
+MAX_LISTED_DOCUMENTS = 2000
+
+
 def document_choices(qa: QA) -> list[tuple[str, str]]:
-    """The documents a question can be limited to, as (what the list shows, document id)."""
-    return [(f"{d.title} ({d.id})" if d.title != d.id else d.id, d.id) for d in qa.documents.values()]
+    """What a question can be limited to, as (what the list shows, what ``QA.ask`` is given): each
+    folder ("reports/", every document under it), then each document by title and id."""
+    counts: dict[str, int] = {}
+    for doc_id in qa.documents:
+        parts = doc_id.split("/")[:-1]
+        for depth in range(1, len(parts) + 1):
+            folder = "/".join(parts[:depth])
+            counts[folder] = counts.get(folder, 0) + 1
+    folders = [
+        (f"{folder}/ (folder, {n} document{'' if n == 1 else 's'})", f"{folder}/")
+        for folder, n in sorted(counts.items())
+    ]
+    if len(qa.documents) > MAX_LISTED_DOCUMENTS:
+        return folders
+    return folders + [(f"{d.title} ({d.id})" if d.title != d.id else d.id, d.id) for d in qa.documents.values()]
 
 
 def upload_id(filename: str) -> str:

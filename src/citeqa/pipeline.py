@@ -203,7 +203,8 @@ class QA:
 
     def select_documents(self, patterns: Iterable[str]) -> list[str]:
         """Ids of the documents ``patterns`` name, in corpus order: each an id ("reports/2023"), else a
-        folder ("reports", every document under it), or a glob ("reports/20*").
+        folder ("reports", every document under it; "reports/" is always the folder), or a glob
+        ("reports/20*").
 
         Raises :class:`QuestionError` for a pattern that names no document, so a typo is not a search
         of nothing.
@@ -214,7 +215,7 @@ class QA:
         chosen: set[str] = set()
         for pattern in patterns:
             name = pattern.strip().strip("/")
-            if name in self.documents:
+            if name in self.documents and not pattern.strip().endswith("/"):
                 matched = {name}
             elif any(mark in name for mark in "*?["):
                 matched = set(fnmatch.filter(self.documents, name))
