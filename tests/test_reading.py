@@ -8,7 +8,7 @@ import pytest
 from citeqa.answers import Passage, Span
 from citeqa.documents import document_from_text
 from citeqa.reader import ReaderSpan
-from citeqa.reading import ReaderAnswerer, _complete_name, _complete_quantity
+from citeqa.reading import ReaderAnswerer, _complete_name, _complete_quantity, _complete_token
 
 
 def widened(text: str, part: str, complete: Callable[[str, int, int], tuple[int, int]] = _complete_name) -> str:
@@ -64,6 +64,31 @@ def test_a_span_that_stops_inside_a_name_or_title_is_completed(text: str, span: 
 )
 def test_a_bare_number_is_completed_with_its_unit(text: str, span: str, expected: str) -> None:
     assert widened(text, span, _complete_quantity) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "expected"),
+    [
+        # Paths, addresses, identifiers and versions are one token, however the word pieces cut them.
+        ("The shell of user sync is /bin/sync.", "bin/sync", "/bin/sync"),
+        ("notes are kept in ~/notes today", "notes today", "~/notes today"),
+        ("call asn1_create_element (defs)", "asn1", "asn1_create_element"),
+        ("Report bugs to help-libtasn1@gnu.org.", "gnu.org", "help-libtasn1@gnu.org"),
+        (
+            "home page: <https://www.gnu.org/software/libtasn1/>",
+            "www.gnu.org",
+            "https://www.gnu.org/software/libtasn1/",
+        ),
+        ("(version 4.19.0, 18 August 2022)", "4.19", "4.19.0"),
+        # Left alone: alternatives and compounds of words, a decimal, a sentence's last word.
+        ("between Korea/Japan forces", "Japan", "Japan"),
+        ("the U.S.-Japan alliance", "Japan", "Japan"),
+        ("prices rose 1.5% in May", "1.5", "1.5"),
+        ("activated in December of 2022.", "December of 2022", "December of 2022"),
+    ],
+)
+def test_a_span_inside_a_path_address_or_identifier_is_the_whole_of_it(text: str, span: str, expected: str) -> None:
+    assert widened(text, span, _complete_token) == expected
 
 
 class SpansAt:

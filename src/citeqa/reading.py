@@ -39,8 +39,11 @@ class ReaderAnswerer:
         for span in spans:
             passage = passages[span.passage_index].span
             document = documents[passage.document_id]
-            start, end = _complete_quantity(
-                passage.text, *_complete_name(passage.text, *_trim(passage.text, span.start, span.end))
+            start, end = _complete_token(
+                passage.text,
+                *_complete_quantity(
+                    passage.text, *_complete_name(passage.text, *_trim(passage.text, span.start, span.end))
+                ),
             )
             # A span across a table's cells ("Built | 1860") is two answers run together, neither of them
             # chosen: the reader, trained on prose, does not know the bar divides them.
@@ -143,6 +146,32 @@ def _complete_quantity(text: str, start: int, end: int) -> tuple[int, int]:
         return start, end
     unit = _FOLLOWING_UNIT.match(text, end)
     return (start, unit.end()) if unit else (start, end)
+
+
+# A token that is one thing however the reader's word pieces cut it: a path ("/bin/sync", "~/x",
+# "a/b/c"), a URL, an e-mail address, an identifier ("asn1_create_element"), a version ("4.19.0").
+# "Korea/Japan" or "U.S.-Japan" are two words, and stay so.
+_WHOLE_TOKEN = re.compile(r"^(?:[~.]?/|\w+://)|/[^/]*/|\w@\w[\w-]*\.\w|\w_\w|\d\.\d+\.\d")
+_OPENING = "([{<\"'“‘"
+_CLOSING = ".,;:!?)]}>\"'”’"
+
+
+def _complete_token(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span that stops inside a path, address, identifier or version to the whole of it:
+    "bin/sync" → "/bin/sync", "asn1" → "asn1_create_element"."""
+    token_start, token_end = start, end
+    while token_start > 0 and not text[token_start - 1].isspace():
+        token_start -= 1
+    while token_end < len(text) and not text[token_end].isspace():
+        token_end += 1
+    # The brackets, quotes and sentence punctuation around a token are not part of it.
+    while token_start < start and text[token_start] in _OPENING:
+        token_start += 1
+    while token_end > end and text[token_end - 1] in _CLOSING:
+        token_end -= 1
+    if (token_start, token_end) != (start, end) and _WHOLE_TOKEN.search(text[token_start:token_end]):
+        return token_start, token_end
+    return start, end
 
 
 def _starts_capitalised(text: str, start: int, end: int) -> bool:
