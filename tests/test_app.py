@@ -202,6 +202,13 @@ def test_uploads_are_per_session_and_refusals_name_the_file(chat_url: str, tmp_p
     assert "Helios" in str(chat[-1]["content"])
     chat, passages, _ = bob.predict("Which company completed the lunar outpost?", [], api_name="/ask")
     assert "uploads/moonbase" not in passages and "Helios" not in passages
+    # Alice takes her uploads back out: her session asks the shared corpus again.
+    corpus, status, scope = alice.predict(api_name="/forget")
+    assert status == "Removed from this session: Moon base report, Café menu."
+    assert "Moon base report" not in corpus and "uploads/moonbase" not in str(scope)
+    chat, passages, _ = alice.predict("Which company completed the lunar outpost?", [], api_name="/ask")
+    assert "uploads/moonbase" not in passages
+    assert alice.predict(api_name="/forget")[1] == "This session has no uploads to remove."
 
 
 def test_reading_the_folder_again_adds_changes_and_removes_and_keeps_each_sessions_uploads(

@@ -378,6 +378,13 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
         current, session = shared.for_session(session)
         return session, render_corpus(current), html.escape(status), gr.Dropdown(choices=document_choices(current))
 
+    def forget_uploads(session: SessionCorpus | None) -> tuple[Any, ...]:
+        # Back to the shared corpus; the uploads were only ever in this session's memory.
+        current = shared.current
+        removed = ", ".join(html.escape(d.title) for d in session.uploads) if session else ""
+        status = f"Removed from this session: {removed}." if removed else "This session has no uploads to remove."
+        return None, render_corpus(current), status, gr.Dropdown(choices=document_choices(current), value=[])
+
     def show_corpus(session: SessionCorpus | None) -> tuple[Any, ...]:
         # On page load: the corpus as it is now, not as it was when the page was built.
         current, session = shared.for_session(session)
@@ -435,17 +442,20 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
                         type="filepath",
                     )
                     upload_status = gr.HTML("")
-                    reload_button = gr.Button(
-                        f"Read {corpus_dir} again" if corpus_dir else "Read the folder again",
-                        visible=corpus_dir is not None,
-                        size="sm",
-                    )
+                    with gr.Row():
+                        forget_button = gr.Button("Remove my uploads", size="sm")
+                        reload_button = gr.Button(
+                            f"Read {corpus_dir} again" if corpus_dir else "Read the folder again",
+                            visible=corpus_dir is not None,
+                            size="sm",
+                        )
         outputs = [chatbot, turns, passages, question]
         asked = [*outputs, session]
         question.submit(respond, [question, chatbot, scope, turns, session], asked, api_name="ask")
         ask_button.click(respond, [question, chatbot, scope, turns, session], asked, api_visibility="private")
         clear_button.click(clear, None, [*outputs, export_file], api_visibility="private")
         reload_button.click(reload, session, [session, corpus, upload_status, scope], api_name="reload")
+        forget_button.click(forget_uploads, session, [session, corpus, upload_status, scope], api_name="forget")
         demo.load(show_corpus, session, [session, corpus, scope], api_visibility="private")
         export_button.click(export, turns, export_file, api_name="export")
         files.upload(
