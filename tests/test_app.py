@@ -261,6 +261,28 @@ def test_reading_the_folder_again_adds_changes_and_removes_and_keeps_each_sessio
         demo.close()
 
 
+def test_a_zip_upload_adds_the_documents_inside_it(chat_url: str, tmp_path: Path) -> None:
+    import zipfile
+
+    from gradio_client import Client, handle_file
+
+    archive = tmp_path / "harbour notes.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.writestr("ferries/timetable.txt", "Ferry timetable\n\nThe Ardmore ferry leaves Port Ellen at nine.")
+        zipped.writestr("ferries/fares.md", "# Fares\n\nA crossing costs four pounds.")
+        zipped.writestr("tide.bin", b"\x00\x01\x02")
+    client = Client(chat_url, verbose=False)
+    corpus, status, _, scope = client.predict([handle_file(str(archive))], api_name="/upload")
+    assert status.startswith("Indexed: Fares, Ferry timetable.")
+    assert "harbour notes.zip/tide.bin" in status and "uploads/harbour notes/ferries/fares" in corpus
+    # The archive's folder can be chosen to search in.
+    assert "uploads/harbour notes/ferries/" in str(scope)
+    chat, _, _ = client.predict(
+        "When does the Ardmore ferry leave Port Ellen?", [], ["uploads/harbour notes/"], api_name="/ask"
+    )
+    assert "nine" in content_text(chat[-1]["content"])
+
+
 def test_twenty_simultaneous_sessions_match_one_by_one(chat_url: str, qa: QA) -> None:
     from concurrent.futures import ThreadPoolExecutor
 

@@ -7,7 +7,14 @@ from pathlib import Path
 
 import pytest
 
-from citeqa.documents import UnreadableDocument, document_ids, find_title, load_directory, pages_without_text
+from citeqa.documents import (
+    UnreadableDocument,
+    document_ids,
+    find_title,
+    load_directory,
+    pages_without_text,
+    read_zip,
+)
 from citeqa.formats import pdf_pages
 from tests.pdf_fixture import make_pdf
 
@@ -403,3 +410,49 @@ def test_a_pdf_without_text_is_skipped_with_ocr_advice_and_scanned_pages_are_nam
     assert pages_without_text(documents["notes"]) == ""
     # The pages that have text keep their numbers.
     assert documents["mixed"].location_at(documents["mixed"].text.index("Typed fourth")) == "page 4"
+
+
+def _zip(members: dict[str, bytes]) -> bytes:
+    import io
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return buffer.getvalue()
+
+
+def test_a_zip_is_read_as_the_folder_it_holds_in_memory() -> None:
+    data = _zip(
+        {
+            "minutes/2024.txt": b"Minutes 2024\n\nThe ferry budget was approved.",
+            "minutes/2025.md": b"# Minutes 2025\n\nThe pier was repaired.",
+            "../../outside.txt": b"Outside\n\nA name that climbs out of the folder.",
+            "report.pdf": make_pdf(["Annual report\nRevenue rose."]),
+            "__MACOSX/minutes/._2024.txt": b"\x00\x05resource fork",
+            ".DS_Store": b"\x00\x00\x00\x01Bud1",
+            "photo.png": b"\x89PNG\r\n",
+            "big.txt": b"Big\n\n" + b"word " * 400,
+        }
+    )
+    corpus = read_zip(data, "uploads/archive", max_bytes=1000, max_total_bytes=100_000)
+    documents = {d.id: d for d in corpus.documents}
+    assert sorted(documents) == [
+        "uploads/archive/minutes/2024",
+        "uploads/archive/minutes/2025",
+        "uploads/archive/outside",
+        "uploads/archive/report",
+    ]
+    assert documents["uploads/archive/minutes/2025"].title == "Minutes 2025"
+    assert documents["uploads/archive/report"].location_at(0) == "page 1"
+    skipped = {s.path: s.reason for s in corpus.skipped}
+    assert set(skipped) == {"photo.png", "big.txt"} and "over the 1,000-byte limit" in skipped["big.txt"]
+
+
+def test_a_damaged_or_overfull_zip_is_refused_or_read_only_so_far() -> None:
+    with pytest.raises(UnreadableDocument, match="unreadable zip archive"):
+        read_zip(b"PK\x03\x04 not really a zip", "uploads/x", max_bytes=1000, max_total_bytes=10_000)
+    members = {f"note{i}.txt": f"Note {i}\n\nText {i}.".encode() for i in range(5)}
+    corpus = read_zip(_zip(members), "uploads/notes", max_bytes=1000, max_total_bytes=40)
+    assert len(corpus.documents) == 2 and len(corpus.skipped) == 3
+    assert all("unpacks to over 40 bytes" in s.reason for s in corpus.skipped)

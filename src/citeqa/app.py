@@ -20,9 +20,11 @@ from citeqa.documents import (
     READABLE_TYPES,
     SUPPORTED_SUFFIXES,
     Document,
+    LoadedCorpus,
     UnreadableDocument,
     pages_without_text,
     read_document,
+    read_zip,
 )
 from citeqa.formats import TABLE_CELL_SEPARATOR
 from citeqa.pipeline import QA, EmptyCorpusError, QuestionError
@@ -283,16 +285,36 @@ def upload_id(filename: str) -> str:
     return f"uploads/{safe[:80]}"
 
 
+# A zip may hold this many times what one uploaded file may weigh.
+ZIP_UPLOAD_FACTOR = 10
+
+
 def read_uploads(paths: list[str], max_bytes: int) -> tuple[list[Document], list[str]]:
-    """Uploaded files as documents, read in place (nothing is written); problems name their file."""
+    """Uploaded files as documents, read in place (nothing is written); problems name their file.
+
+    A .zip is read as the folder it holds: its documents' ids are ``uploads/<zip name>/<path>``.
+    """
     documents, problems = [], []
     for path in paths:
         name = Path(path).name
         try:
-            documents.append(read_document(Path(path), upload_id(name), max_bytes=max_bytes))
+            if name.lower().endswith(".zip"):
+                archive = read_zip_upload(Path(path), max_bytes)
+                documents += archive.documents
+                problems += [f"{name}/{s.path}: {s.reason}" for s in archive.skipped]
+            else:
+                documents.append(read_document(Path(path), upload_id(name), max_bytes=max_bytes))
         except (UnreadableDocument, OSError) as error:
             problems.append(f"{name}: {error}")
     return documents, problems
+
+
+def read_zip_upload(path: Path, max_bytes: int) -> LoadedCorpus:
+    limit = ZIP_UPLOAD_FACTOR * max_bytes
+    size = path.stat().st_size
+    if size > limit:
+        raise UnreadableDocument(f"zip archive is {size:,} bytes, over the {limit:,}-byte limit")
+    return read_zip(path.read_bytes(), upload_id(path.name), max_bytes=max_bytes, max_total_bytes=limit)
 
 
 def describe_upload(documents: list[Document], problems: list[str]) -> str:
@@ -436,9 +458,9 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
                 with gr.Accordion("Documents", open=False):
                     corpus = gr.HTML(render_corpus(qa))
                     files = gr.File(
-                        label=f"Add documents ({READABLE_TYPES}) to this session",
+                        label=f"Add documents ({READABLE_TYPES}, or a .zip of them) to this session",
                         file_count="multiple",
-                        file_types=list(SUPPORTED_SUFFIXES),
+                        file_types=[*SUPPORTED_SUFFIXES, ".zip"],
                         type="filepath",
                     )
                     upload_status = gr.HTML("")

@@ -6,8 +6,11 @@ import bisect
 import codecs
 import collections
 import hashlib
+import io
 import logging
 import re
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,16 +182,29 @@ def read_document(
     ``cache``: where a PDF's text is kept, so that the next start need not extract it again.
     """
     suffix = path.suffix.lower()
+    _check_type(suffix)
+    size = path.stat().st_size
+    if size > max_bytes:
+        raise UnreadableDocument(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
+    return document_from_bytes(path.read_bytes(), suffix, doc_id, source=str(path), cache=cache)
+
+
+def _check_type(suffix: str) -> None:
     if suffix not in SUPPORTED_SUFFIXES:
         convert = f" (save it as {_SAVE_AS[suffix]} to have it read)" if suffix in _SAVE_AS else ""
         raise UnreadableDocument(
             f"unsupported file type {suffix or '(none)'}{convert}; citeqa reads {', '.join(SUPPORTED_SUFFIXES)}"
         )
-    size = path.stat().st_size
-    if size > max_bytes:
-        raise UnreadableDocument(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
-    data = path.read_bytes()
-    source, title = str(path), ""
+
+
+def document_from_bytes(
+    data: bytes, suffix: str, doc_id: str, *, source: str = "", cache: ExtractionCache | None = None
+) -> Document:
+    """A file's bytes as a document, read as its ``suffix`` (".pdf") says; see :func:`read_document`."""
+    _check_type(suffix)
+    title = ""
+    shown = source or doc_id  # what a warning names
+    stem = Path(source).stem if source else doc_id.rsplit("/", 1)[-1]
     if suffix == ".pdf":
         texts = cache.pages(data, formats.pdf_pages) if cache is not None else formats.pdf_pages(data)
         if texts and not any(t.strip() for t in texts):
@@ -199,10 +215,10 @@ def read_document(
         parts = [formats.Part(f"page {number}", text) for number, text in enumerate(texts, 1)]
         document = _paged_document(doc_id, parts, source=source, title="")
         if unread := pages_without_text(document):
-            logger.warning("%s: %s", path, unread)
+            logger.warning("%s: %s", shown, unread)
     elif suffix in _PAGED_FORMATS:
         parts, title = _PAGED_FORMATS[suffix](data)
-        fallback = path.stem if suffix in _TABLE_FORMATS else ""
+        fallback = stem if suffix in _TABLE_FORMATS else ""
         document = _paged_document(doc_id, parts, source=source, title=title or fallback)
     elif suffix in _BINARY_FORMATS:
         text, title = _BINARY_FORMATS[suffix](data)
@@ -215,13 +231,65 @@ def read_document(
         elif suffix in (".md", ".markdown"):
             text, title = formats.markdown_text(text)
         elif suffix == ".csv":
-            text, title = formats.csv_text(text), path.stem
+            text, title = formats.csv_text(text), stem
         document = document_from_text(doc_id, text, source=source, title=title, encoding=encoding)
         if document.encoding_guessed:
-            logger.warning("%s is not UTF-8; read as %s (save it as UTF-8 if its accents look wrong)", path, encoding)
+            logger.warning("%s is not UTF-8; read as %s (save it as UTF-8 if its accents look wrong)", shown, encoding)
     if not document.text.strip():
         raise UnreadableDocument("no text could be extracted")
     return document
+
+
+# A zip's members are read in memory, never unpacked: these bound what one archive may hold.
+MAX_ZIP_MEMBERS = 1000
+# Folders that archivers add and that hold no documents (macOS resource forks).
+_ARCHIVE_CLUTTER = frozenset({"__MACOSX"})
+
+
+def read_zip(data: bytes, prefix: str, *, max_bytes: int, max_total_bytes: int) -> LoadedCorpus:
+    """The documents inside a zip archive, as if it were a folder: each member's id is ``prefix/`` and
+    its path without extension. Members citeqa cannot read are skipped and named.
+
+    Nothing is written to disk, so a member named "../../x" can reach nothing; its id is "x". An
+    archive whose members would unpack to more than ``max_total_bytes`` is read only up to that.
+    """
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [m for m in archive.infolist() if not m.is_dir()]
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as error:
+        raise UnreadableDocument(f"unreadable zip archive ({error})") from error
+    if len(members) > MAX_ZIP_MEMBERS:
+        raise UnreadableDocument(f"zip archive of {len(members):,} files, over the limit of {MAX_ZIP_MEMBERS:,}")
+    paths: dict[Path, zipfile.ZipInfo] = {}
+    for member in members:
+        parts = [part for part in member.filename.replace("\\", "/").split("/") if part not in ("", ".", "..")]
+        if not parts or any(part.startswith(".") or part in _ARCHIVE_CLUTTER for part in parts):
+            continue  # hidden files and archivers' own folders are not documents
+        paths[Path(*(_safe_name(part) for part in parts))] = member
+    corpus, total = LoadedCorpus(), 0
+    for relative, doc_id in sorted(document_ids(list(paths)).items()):
+        member = paths[relative]
+        total += member.file_size
+        try:
+            if member.file_size > max_bytes:
+                raise UnreadableDocument(f"file is {member.file_size:,} bytes, over the {max_bytes:,}-byte limit")
+            if total > max_total_bytes:
+                raise UnreadableDocument(f"the archive unpacks to over {max_total_bytes:,} bytes; not read past that")
+            suffix = relative.suffix.lower()
+            _check_type(suffix)
+            corpus.documents.append(
+                document_from_bytes(archive.read(member), suffix, f"{prefix}/{doc_id}", source=member.filename)
+            )
+        # An encrypted member raises RuntimeError; a damaged one BadZipFile or zlib's error.
+        except (UnreadableDocument, zipfile.BadZipFile, RuntimeError, OSError, zlib.error) as error:
+            corpus.skipped.append(SkippedFile(member.filename, str(error)))
+    return corpus
+
+
+def _safe_name(part: str) -> str:
+    """A path component kept to letters, digits and ``-_. ``, so an id never carries markup or controls."""
+    safe = "".join(ch if ch.isalnum() or ch in "-_. " else "_" for ch in part).strip(" _")
+    return safe[:120] or "document"
 
 
 def load_directory(
