@@ -159,17 +159,9 @@ def test_questions_can_be_limited_to_folders_and_documents_listed_by_title() -> 
         assert qa.select_documents([value])
 
 
-def test_upload_names_never_become_paths() -> None:
-    from citeqa.app import upload_id
-
-    assert upload_id("../../x.txt") == "uploads/x"
-    assert upload_id("/etc/passwd") == "uploads/passwd"
-    assert upload_id("..\\..\\evil name!.md") == "uploads/evil name"
-    assert upload_id("....") == "uploads/document"
-
-
 def test_upload_status_names_scanned_pages_for_the_pdf_they_are_in(tmp_path: Path) -> None:
-    from citeqa.app import describe_upload, read_uploads
+    from citeqa.app import describe_upload
+    from citeqa.sessions import read_uploads
 
     (tmp_path / "report.pdf").write_bytes(make_pdf(["Annual report\nRevenue rose.", ""]))
     (tmp_path / "notes.txt").write_text("Notes\n\nNothing scanned.", encoding="utf-8")
