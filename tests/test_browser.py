@@ -83,6 +83,21 @@ def test_keyboard_only(chat_url: str) -> None:
         page.keyboard.type("When was U.S. Space Forces Korea activated?")
         page.keyboard.press("Enter")
         expect(page.locator(BOT).nth(0)).to_contain_text("2022", timeout=60_000)
+        # Every button a screen reader reaches has a name (Gradio's "share" button had none, and
+        # would have posted the conversation to Hugging Face).
+        unnamed = page.evaluate(
+            "() => [...document.querySelectorAll('button')].filter(b => b.offsetParent !== null"
+            " && !(b.getAttribute('aria-label') || b.innerText || b.title || '').trim()).length"
+        )
+        assert unnamed == 0
+        # The cited document opens in a region that takes focus, so it scrolls from the keyboard.
+        page.locator(BOT).nth(0).locator("a.citeqa-cite").first.click()
+        viewer = page.locator("#citeqa-viewer [role=region]")
+        expect(viewer).to_have_attribute("tabindex", "0", timeout=30_000)
+        viewer.focus()
+        page.keyboard.press("PageDown")
+        assert page.evaluate("document.activeElement.getAttribute('role')") == "region"
+        assert page.get_by_role("heading", level=1, name="citeqa").is_visible()
         browser.close()
 
 

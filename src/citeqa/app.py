@@ -92,7 +92,9 @@ def render_document(qa: QA, request: str) -> str:
     where = f"{html.escape(document.id)}{f', {html.escape(part)}' if part else ''}, characters {start}–{end}"
     return (
         f"<div class='citeqa-meta'><strong>{html.escape(document.title)}</strong> — {where}</div>"
-        f"<div class='citeqa-document'>{_highlight(document.text, start, end)}</div>"
+        # Focusable and named, so the text can be scrolled from the keyboard and found by a screen reader.
+        f"<div class='citeqa-document' tabindex='0' role='region' aria-label='{html.escape(document.title)}'>"
+        f"{_highlight(document.text, start, end)}</div>"
     )
 
 
@@ -321,10 +323,17 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
         turns = gr.State([])
         # Each browser session gets its own corpus once it uploads (a SessionCorpus): None means the shared one.
         session = gr.State(None)
-        gr.Markdown("## citeqa\nAsk your documents. Every answer is a quote, with where it comes from.")
+        gr.Markdown("# citeqa\nAsk your documents. Every answer is a quote, with where it comes from.")
         with gr.Row():
             with gr.Column(scale=3):
-                chatbot = gr.Chatbot(label="Conversation", height=480, sanitize_html=True, feedback_options=None)
+                # No "share" button: it posts the conversation to Hugging Face, and citeqa stays offline.
+                chatbot = gr.Chatbot(
+                    label="Conversation",
+                    height=480,
+                    sanitize_html=True,
+                    feedback_options=None,
+                    buttons=["copy", "copy_all"],
+                )
                 question = gr.Textbox(
                     label="Question",
                     placeholder=QUESTION_PLACEHOLDER,
@@ -393,8 +402,15 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
 def _offline_theme() -> Any:
     import gradio as gr
 
-    # The default theme pulls fonts from a web font service; system fonts keep the page offline.
-    return gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    # The default theme pulls fonts from a web font service; system fonts keep the page offline. Its
+    # orange buttons and pale hints fall short of WCAG's 4.5:1 contrast (axe-core): darker shades do not.
+    theme = gr.themes.Default(font=["system-ui", "sans-serif"], font_mono=["ui-monospace", "monospace"])
+    return theme.set(
+        button_primary_background_fill="*primary_700",
+        button_primary_background_fill_hover="*primary_800",
+        block_info_text_color="*neutral_600",
+        body_text_color_subdued="*neutral_600",
+    )
 
 
 def launch(
