@@ -453,6 +453,8 @@ def test_a_damaged_or_overfull_zip_is_refused_or_read_only_so_far() -> None:
     with pytest.raises(UnreadableDocument, match="unreadable zip archive"):
         read_zip(b"PK\x03\x04 not really a zip", "uploads/x", max_bytes=1000, max_total_bytes=10_000)
     members = {f"note{i}.txt": f"Note {i}\n\nText {i}.".encode() for i in range(5)}
+    members["a-big.txt"] = b"Big\n\n" + b"word " * 400  # refused for its size, it uses up nothing
     corpus = read_zip(_zip(members), "uploads/notes", max_bytes=1000, max_total_bytes=40)
-    assert len(corpus.documents) == 2 and len(corpus.skipped) == 3
-    assert all("unpacks to over 40 bytes" in s.reason for s in corpus.skipped)
+    assert [d.id for d in corpus.documents] == ["uploads/notes/note0", "uploads/notes/note1"]
+    assert [s.path for s in corpus.skipped] == ["a-big.txt", "note2.txt", "note3.txt", "note4.txt"]
+    assert all("unpacks to over 40 bytes" in s.reason for s in corpus.skipped[1:])

@@ -33,5 +33,10 @@ def test_a_sessions_uploads_are_laid_over_the_corpus_read_again(corpus_dir: Path
     assert rebuilt is not None and rebuilt.base is shared.current is not first
     assert {"harbour", "uploads/moonbase"} <= set(current.documents)
     assert shared.reload() == f"Read {folder} again: 3 documents (nothing changed)."
+    for n in range(12):
+        (folder / f"note{n:02}.txt").write_text(f"Note {n}\n\nThe tide was {n} metres.", "utf-8")
+    assert shared.reload() == (
+        f"Read {folder} again: 15 documents (new: {', '.join(f'note{n:02}' for n in range(10))} and 2 more)."
+    )
     # Without a folder there is nothing to read again, and nothing is lost.
     assert "not started on a folder" in SharedCorpus(first).reload()

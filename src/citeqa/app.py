@@ -235,7 +235,7 @@ def describe_upload(documents: list[Document], problems: list[str]) -> str:
 
 
 def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None = None) -> Any:
-    """The chat over ``qa``; given the folder it was read from, it can read it again (Reload)."""
+    """The chat over ``qa``; given the folder it was read from, it can read that folder again while it runs."""
     import gradio as gr
 
     shared = SharedCorpus(qa, corpus_dir, index_dir)

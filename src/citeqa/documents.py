@@ -269,14 +269,15 @@ def read_zip(data: bytes, prefix: str, *, max_bytes: int, max_total_bytes: int) 
     corpus, total = LoadedCorpus(), 0
     for relative, doc_id in sorted(document_ids(list(paths)).items()):
         member = paths[relative]
-        total += member.file_size
         try:
-            if member.file_size > max_bytes:
-                raise UnreadableDocument(f"file is {member.file_size:,} bytes, over the {max_bytes:,}-byte limit")
-            if total > max_total_bytes:
-                raise UnreadableDocument(f"the archive unpacks to over {max_total_bytes:,} bytes; not read past that")
             suffix = relative.suffix.lower()
             _check_type(suffix)
+            if member.file_size > max_bytes:
+                raise UnreadableDocument(f"file is {member.file_size:,} bytes, over the {max_bytes:,}-byte limit")
+            # Only what is unpacked counts: a refused member does not use up the others' allowance.
+            total += member.file_size
+            if total > max_total_bytes:
+                raise UnreadableDocument(f"the archive unpacks to over {max_total_bytes:,} bytes; not read past that")
             corpus.documents.append(
                 document_from_bytes(archive.read(member), suffix, f"{prefix}/{doc_id}", source=member.filename)
             )

@@ -66,9 +66,20 @@ def describe_reload(before: QA, after: QA, folder: Path) -> str:
         "changed": [i for i in new if i in old and old[i] != new[i]],
         "removed": [i for i in old if i not in new],
     }
-    said = "; ".join(f"{what}: {', '.join(ids)}" for what, ids in changes.items() if ids) or "nothing changed"
-    skipped = "".join(f" Skipped {s.path}: {s.reason}." for s in after.skipped)
+    said = "; ".join(f"{what}: {_some(ids)}" for what, ids in changes.items() if ids) or "nothing changed"
+    skipped = "".join(f" Skipped {s.path}: {s.reason}." for s in after.skipped[:_NAMED])
+    if len(after.skipped) > _NAMED:
+        skipped += f" And {len(after.skipped) - _NAMED} more files skipped."
     return f"Read {folder} again: {len(new)} documents ({said}).{skipped}"
+
+
+# A folder read again after a big change (a new citeqa re-reading every PDF) names a few, then counts.
+_NAMED = 10
+
+
+def _some(ids: list[str]) -> str:
+    named = ", ".join(ids[:_NAMED])
+    return f"{named} and {len(ids) - _NAMED} more" if len(ids) > _NAMED else named
 
 
 def upload_id(filename: str) -> str:
