@@ -125,7 +125,7 @@ def ask(
     settings = _settings(encoder, min_score)
     if as_json and as_markdown:
         raise typer.BadParameter("choose one of --json and --markdown")
-    show = _shower(as_json, as_markdown, conversation=question is None)
+    show = _answer_printer(as_json, as_markdown, conversation=question is None)
     if question is not None:
         try:  # before the models load: a blank question should not cost an index build
             clean_question(question, settings.answer.max_question_chars)
@@ -151,7 +151,7 @@ def ask(
     show(answer)
 
 
-def _shower(as_json: bool, as_markdown: bool, *, conversation: bool) -> Callable[[Answer], None]:
+def _answer_printer(as_json: bool, as_markdown: bool, *, conversation: bool) -> Callable[[Answer], None]:
     """How each answer is printed: JSON (an object per line in a conversation), Markdown, or text."""
     if as_json:
         indent = None if conversation else 2

@@ -39,12 +39,9 @@ class ReaderAnswerer:
         for span in spans:
             passage = passages[span.passage_index].span
             document = documents[passage.document_id]
-            start, end = _complete_token(
-                passage.text,
-                *_complete_quantity(
-                    passage.text, *_complete_name(passage.text, *_trim(passage.text, span.start, span.end))
-                ),
-            )
+            start, end = _trim(passage.text, span.start, span.end)
+            for complete in (_complete_name, _complete_quantity, _complete_token):
+                start, end = complete(passage.text, start, end)
             # A span across a table's cells ("Built | 1860") is two answers run together, neither of them
             # chosen: the reader, trained on prose, does not know the bar divides them.
             if (
