@@ -284,3 +284,16 @@ def test_ask_prints_markdown_for_notes(corpus_dir: Path, tmp_path: Path) -> None
     assert lines.stdout.count("**Q:**") == 2 and "\n---\n" in lines.stdout
     refused = runner.invoke(app, ["ask", "Who?", *base, "--markdown", "--json"])
     assert refused.exit_code == 2 and "choose one of --json and --markdown" in refused.output
+
+
+def test_chat_on_a_busy_port_says_so_before_loading_anything(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        # The corpus does not exist: reaching it would be a different error.
+        result = runner.invoke(app, ["chat", "--corpus", str(tmp_path / "missing"), "--port", str(port)])
+    assert result.exit_code == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port 0" in result.stderr

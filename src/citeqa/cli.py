@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 import sys
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated, cast, get_args
+from typing import Annotated, NoReturn, cast, get_args
 
 import typer
 
@@ -234,8 +235,36 @@ def chat(
     """Open the chat in the browser."""
     from citeqa.app import launch
 
+    # Before the models load: a busy port should not cost the wait for an index.
+    if port and not _port_free(host, port):
+        _port_taken(host, port)
     qa = _open(corpus, index_dir, _settings(encoder, min_score))
-    launch(qa, host=host, port=port, corpus_dir=corpus, index_dir=index_dir)
+    try:
+        launch(qa, host=host, port=port, corpus_dir=corpus, index_dir=index_dir)
+    except OSError as error:  # taken in the meantime, or an address this machine does not have
+        _port_taken(host, port, error)
+
+
+def _port_free(host: str, port: int) -> bool:
+    with socket.socket() as probe:
+        # As the server binds: a port left in TIME_WAIT by a chat just stopped is free to reuse.
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def _port_taken(host: str, port: int, error: OSError | None = None) -> NoReturn:
+    detail = f" ({error})" if error else ""
+    typer.secho(
+        f"error: cannot listen on {host}:{port}{detail}. Is citeqa chat already running there? "
+        "Pass --port with another number, or --port 0 for any free one.",
+        fg="red",
+        err=True,
+    )
+    raise typer.Exit(2)
 
 
 @app.command("eval")
