@@ -297,3 +297,12 @@ def test_chat_on_a_busy_port_says_so_before_loading_anything(tmp_path: Path) -> 
         result = runner.invoke(app, ["chat", "--corpus", str(tmp_path / "missing"), "--port", str(port)])
     assert result.exit_code == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr and "--port 0" in result.stderr
+
+
+def test_eval_of_a_missing_or_broken_question_set_exits_with_a_message(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["eval", str(tmp_path / "missing.json")])
+    assert result.exit_code == 2 and "No such file" in result.stderr
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"data": [', encoding="utf-8")
+    result = runner.invoke(app, ["eval", str(broken)])
+    assert result.exit_code == 2 and "broken.json: not SQuAD JSON" in result.stderr

@@ -287,7 +287,11 @@ def evaluate_command(
     from citeqa.evaluation import evaluate, markdown, write_report
 
     settings = _settings(encoder, min_score)
-    question_set = load_question_set(file)
+    try:
+        question_set = load_question_set(file)
+    except (OSError, ValueError) as error:  # missing, a folder, not UTF-8, not a question set
+        typer.secho(f"error: {error}", fg="red", err=True)
+        raise typer.Exit(2) from error
     if limit:
         question_set.questions = question_set.questions[:limit]
     if question_set.documents is not None:

@@ -6,6 +6,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from citeqa.documents import Document
 
@@ -64,8 +65,20 @@ def _slug(title: str) -> str:
 
 
 def load_squad(path: Path) -> QuestionSet:
-    """One document per article (paragraphs joined by blank lines); every question asks the whole corpus."""
-    data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    """One document per article (paragraphs joined by blank lines); every question asks the whole corpus.
+
+    Raises ValueError, naming the file, for anything that is not SQuAD JSON.
+    """
+    try:
+        return _squad(path, json.loads(path.read_text(encoding="utf-8"))["data"])
+    except (ValueError, KeyError, TypeError, AttributeError) as error:
+        raise ValueError(
+            f"{path}: not SQuAD JSON ({type(error).__name__}: {error}); "
+            "give a SQuAD file, or our JSONL (a .jsonl file, one question per line)"
+        ) from error
+
+
+def _squad(path: Path, data: list[dict[str, Any]]) -> QuestionSet:
     documents: list[Document] = []
     questions: list[EvalQuestion] = []
     seen: set[str] = set()
