@@ -306,3 +306,16 @@ def test_eval_of_a_missing_or_broken_question_set_exits_with_a_message(tmp_path:
     broken.write_text('{"data": [', encoding="utf-8")
     result = runner.invoke(app, ["eval", str(broken)])
     assert result.exit_code == 2 and "broken.json: not SQuAD JSON" in result.stderr
+
+
+def test_chat_on_an_address_this_machine_lacks_or_an_index_folder_that_is_a_file_says_so(tmp_path: Path) -> None:
+    result = runner.invoke(app, ["chat", "--corpus", str(tmp_path), "--host", "999.1.1.1", "--port", "7999"])
+    assert result.exit_code == 2 and "cannot listen on 999.1.1.1:7999" in result.stderr
+    assert "--host" in result.stderr and "already running" not in result.stderr
+    not_a_folder = tmp_path / "index"
+    not_a_folder.write_text("", encoding="utf-8")
+    result = runner.invoke(app, ["index", str(tmp_path), "--index-dir", str(not_a_folder)])
+    assert result.exit_code == 2 and f"the index folder is a file: {not_a_folder}" in result.stderr
+    (tmp_path / "empty").mkdir()
+    result = runner.invoke(app, ["documents", str(tmp_path / "empty")])
+    assert result.exit_code == 0 and result.stdout == "" and "no readable documents in" in result.stderr

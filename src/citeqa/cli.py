@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import socket
@@ -58,9 +59,13 @@ def _settings(encoder: str | None = None, min_score: float | None = None) -> Set
 
 
 def _open(corpus: Path, index_dir: Path | None, settings: Settings | None = None) -> QA:
+    if index_dir is not None and index_dir.exists() and not index_dir.is_dir():
+        typer.secho(f"error: the index folder is a file: {index_dir}", fg="red", err=True)
+        raise typer.Exit(2)
     try:
         return QA.from_directory(corpus, index_dir=index_dir, settings=settings)
-    except (EmptyCorpusError, FileNotFoundError) as error:
+    # OSError: a folder that cannot be read or an index that cannot be written (permissions, a full disk).
+    except (EmptyCorpusError, OSError) as error:
         typer.secho(f"error: {error}", fg="red", err=True)
         raise typer.Exit(2) from error
 
@@ -235,35 +240,34 @@ def chat(
     """Open the chat in the browser."""
     from citeqa.app import launch
 
-    # Before the models load: a busy port should not cost the wait for an index.
-    if port and not _port_free(host, port):
-        _port_taken(host, port)
+    # Before the models load: a busy port or a wrong address should not cost the wait for an index.
+    if problem := _cannot_listen(host, port):
+        _refuse_address(host, port, problem)
     qa = _open(corpus, index_dir, _settings(encoder, min_score))
     try:
         launch(qa, host=host, port=port, corpus_dir=corpus, index_dir=index_dir)
-    except OSError as error:  # taken in the meantime, or an address this machine does not have
-        _port_taken(host, port, error)
+    except OSError as error:  # taken in the meantime
+        _refuse_address(host, port, error)
 
 
-def _port_free(host: str, port: int) -> bool:
-    with socket.socket() as probe:
-        # As the server binds: a port left in TIME_WAIT by a chat just stopped is free to reuse.
-        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        try:
+def _cannot_listen(host: str, port: int) -> OSError | None:
+    """Why the chat could not listen on ``host:port`` (taken, or no such address here); None if it can."""
+    try:
+        with socket.socket() as probe:
+            # As the server binds: a port left in TIME_WAIT by a chat just stopped is free to reuse.
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
             probe.bind((host, port))
-        except OSError:
-            return False
-    return True
+    except OSError as error:
+        return error
+    return None
 
 
-def _port_taken(host: str, port: int, error: OSError | None = None) -> NoReturn:
-    detail = f" ({error})" if error else ""
-    typer.secho(
-        f"error: cannot listen on {host}:{port}{detail}. Is citeqa chat already running there? "
-        "Pass --port with another number, or --port 0 for any free one.",
-        fg="red",
-        err=True,
-    )
+def _refuse_address(host: str, port: int, error: OSError) -> NoReturn:
+    if error.errno == errno.EADDRINUSE:
+        advice = "Is citeqa chat already running there? Pass --port with another number, or --port 0 for any free one."
+    else:
+        advice = "Pass --host with an address of this machine (127.0.0.1 for this machine alone, 0.0.0.0 for all)."
+    typer.secho(f"error: cannot listen on {host}:{port} ({error.strerror or error}). {advice}", fg="red", err=True)
     raise typer.Exit(2)
 
 
@@ -326,6 +330,8 @@ def documents(corpus: Annotated[Path, typer.Argument(help="Folder of documents."
         raise typer.Exit(2) from error
     for document in loaded.documents:
         typer.echo(f"{document.id}\t{document.title}\t{len(document.text):,} characters{_parts(document)}")
+    if not loaded.documents:
+        typer.echo(f"no readable documents in {corpus} (citeqa reads {READABLE_TYPES})", err=True)
 
 
 def _parts(document: Document) -> str:
