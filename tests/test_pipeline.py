@@ -146,6 +146,7 @@ def test_documents_are_chosen_by_id_folder_or_pattern() -> None:
     texts = {"reports/2023": "Report 2023", "reports/2024": "Report 2024", "notes/reports": "Notes", "readme": "Read"}
     qa = QA.from_documents([document_from_text(i, t) for i, t in texts.items()], progress=False)
     assert qa.select_documents(["reports"]) == ["reports/2023", "reports/2024"]
+    assert qa.select_documents("reports") == ["reports/2023", "reports/2024"]  # a bare string is one pattern
     assert qa.select_documents(["reports/"]) == ["reports/2023", "reports/2024"]
     # A document named like a folder ("reports.txt" beside "reports/"): the bare name is the document.
     with_file = qa.with_documents([document_from_text("reports", "Reports index")])

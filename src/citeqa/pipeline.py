@@ -209,7 +209,8 @@ class QA:
         Raises :class:`QuestionError` for a pattern that names no document, so a typo is not a search
         of nothing.
         """
-        patterns = list(patterns)
+        # One id given bare ("reports") is one pattern, not one per character.
+        patterns = [patterns] if isinstance(patterns, str) else list(patterns)
         if not patterns:
             raise QuestionError("No documents were chosen to search; leave the choice out to search them all.")
         chosen: set[str] = set()
