@@ -247,9 +247,21 @@ class QA:
         timings: dict[str, float] | None = None,
     ) -> list[Passage]:
         """The passages that best fit ``query``; ``documents``: only from these (ids, folders or globs)."""
+        ids = None if documents is None else self.select_documents(documents)
+        return self._retrieve(query, top_k, mode=mode, ids=ids, timings=timings)
+
+    def _retrieve(
+        self,
+        query: str,
+        top_k: int | None,
+        *,
+        mode: str = "hybrid",
+        ids: Sequence[str] | None = None,
+        timings: dict[str, float] | None = None,
+    ) -> list[Passage]:
+        """:meth:`retrieve` from documents whose ids are already resolved (``ask`` resolves them once)."""
         within = None
-        if documents is not None:
-            ids = self.select_documents(documents)
+        if ids is not None:
             by_document = self._rows_by_document
             within = np.sort(np.concatenate([by_document.get(i, np.zeros(0, dtype=np.int64)) for i in ids]))
         passages = []
@@ -287,7 +299,7 @@ class QA:
         timings: dict[str, float] = {}
         wanted = max(top_k or 0, settings.passages)
         depth = max(wanted, settings.name_search_depth) if settings.require_named_entities else wanted
-        passages = self.retrieve(retrieval_query(question, turns), depth, documents=documents, timings=timings)
+        passages = self._retrieve(retrieval_query(question, turns), depth, ids=documents, timings=timings)
         if settings.require_named_entities:
             passages = bring_named_forward(standalone, passages, settings.passages)
         passages = passages[:wanted]
