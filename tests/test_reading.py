@@ -115,6 +115,21 @@ def test_a_span_across_table_cells_is_never_an_answer(tmp_path: Path) -> None:
     assert quotes == ["12 metres"]
 
 
+def test_a_span_across_paragraphs_is_never_an_answer(tmp_path: Path) -> None:
+    text = "You may choose any version published by the Free Software\nFoundation.\n\n  8. If you wish to merge it"
+    document = document_from_text("gpl", text)
+    passage = Passage(Span.of(document, 0, len(text)), 1.0, 1.0, 1.0)
+    reader = SpansAt(tmp_path, text, ["Free Software\nFoundation.\n\n  8", "any version"])
+    answerer = ReaderAnswerer(reader)  # type: ignore[arg-type]
+    quotes = [c.quote for c in answerer.run("Which version may I choose?", [passage], {"gpl": document}, 3)]
+    # A line wrapped inside a sentence is no paragraph break: "Free Software\nFoundation" stays one name.
+    assert quotes == ["any version"]
+    reader = SpansAt(tmp_path, text, ["Free Software\nFoundation"])
+    assert [c.quote for c in ReaderAnswerer(reader).run("Who?", [passage], {"gpl": document}, 3)] == [  # type: ignore[arg-type]
+        "Free Software\nFoundation"
+    ]
+
+
 def test_a_headings_number_is_never_an_answer(tmp_path: Path) -> None:
     text = "3.3 Invoking asn1Decoding\nasn1Decoding decodes DER data.\n1.3.\nSee section 2.1 for 2.5 kg of it."
     document = document_from_text("manual", text)

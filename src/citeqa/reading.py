@@ -42,11 +42,13 @@ class ReaderAnswerer:
             start, end = _trim(passage.text, span.start, span.end)
             for complete in (_complete_name, _complete_quantity, _complete_token):
                 start, end = complete(passage.text, start, end)
-            # A span across a table's cells ("Built | 1860") is two answers run together, neither of them
-            # chosen: the reader, trained on prose, does not know the bar divides them.
+            # A span across a table's cells ("Built | 1860") or across paragraphs ("Foundation." / "8. If
+            # you…") is two answers run together, neither of them chosen: the reader reads a blank line
+            # and a bar as any other space.
             if (
                 end <= start
                 or (TABLE_CELL_SEPARATOR in passage.text[start:end] and not sentence_answer)
+                or _PARAGRAPH_BREAK.search(passage.text, start, end)
                 or _is_section_number(passage.text, start, end)
             ):
                 continue
@@ -64,6 +66,7 @@ class ReaderAnswerer:
         return sorted(citations, key=lambda c: -c.score)
 
 
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
 # A heading's number ("3.3 Invoking asn1Decoding", "1.3. Language used"): it labels a section and
 # answers nothing, yet sits where the reader looks for a number.
 _SECTION_NUMBER = re.compile(r"(?:\d+\.)+\d*")
