@@ -264,12 +264,16 @@ class QA:
         if ids is not None:
             by_document = self._rows_by_document
             within = np.sort(np.concatenate([by_document.get(i, np.zeros(0, dtype=np.int64)) for i in ids]))
-        passages = []
+        passages, seen = [], set()
         for hit in self.retriever.run(query, top_k, mode=mode, within=within, timings=timings):
             chunk = self.index.chunks[hit.row]
-            passages.append(
-                Passage(self._span(chunk.document_id, chunk.start, chunk.end), hit.score, hit.dense, hit.bm25)
-            )
+            span = self._span(chunk.document_id, chunk.start, chunk.end)
+            # A copy of a document ("report (1).pdf") says nothing its original does not; shown twice
+            # it would take the place of a passage that might.
+            words = " ".join(span.text.split())
+            if words not in seen:
+                seen.add(words)
+                passages.append(Passage(span, hit.score, hit.dense, hit.bm25))
         return passages
 
     def ask(
