@@ -214,8 +214,7 @@ def test_html_inline_markup_stays_inside_its_sentence_and_a_table_row_is_one_lin
         "Habitats",
         "The chef trained in Lyon, France.",
         "A second line.",
-        "$ make chat",
-        "$ make test",
+        "$ make chat\n$ make test",  # a listing keeps its lines
         "Block one",
         "Block two",
         "Habitat | Mass",
@@ -340,8 +339,7 @@ def test_markdown_is_read_as_the_text_it_renders_to(tmp_path: Path) -> None:
         "The luna moth flies in June; its wings are pale green, as the survey found.",
         "Moth | Month",
         "Luna | June",
-        "$ count --night",
-        "$ report",
+        "$ count --night\n$ report",
         "lamp traps",
         "bait",
     ]
@@ -458,3 +456,78 @@ def test_a_damaged_or_overfull_zip_is_refused_or_read_only_so_far() -> None:
     assert [d.id for d in corpus.documents] == ["uploads/notes/note0", "uploads/notes/note1"]
     assert [s.path for s in corpus.skipped] == ["a-big.txt", "note2.txt", "note3.txt", "note4.txt"]
     assert all("unpacks to over 40 bytes" in s.reason for s in corpus.skipped[1:])
+
+
+def test_plain_text_without_an_extension_is_read_and_a_version_number_is_not_an_extension(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    (tmp_path / "README").write_text("Harbour tools\n\nRun harbour-sync nightly.", encoding="utf-8")
+    (tmp_path / "MPL-2.0").write_text("Mozilla Public License Version 2.0\n\nCovered Software.", encoding="utf-8")
+    (tmp_path / "notes-v1.2").write_text("Notes\n\nThe quay opens at six.", encoding="utf-8")
+    # A program or database behind a bare name: control characters, no NUL in its first bytes.
+    (tmp_path / "tool").write_bytes(b"\x7fELF\x02\x01\x01" + bytes(range(1, 32)) * 40)
+    (tmp_path / "archive.7z").write_bytes(b"7z\xbc\xaf\x27\x1c")
+    with caplog.at_level(logging.WARNING):
+        corpus = load_directory(tmp_path)
+    by_id = {d.id: d for d in corpus.documents}
+    assert set(by_id) == {"README", "MPL-2.0", "notes-v1.2"}  # no warning that "MPL-2.0" and "MPL-2" clash
+    assert by_id["MPL-2.0"].title == "Mozilla Public License Version 2.0"
+    assert by_id["README"].text == "Harbour tools\n\nRun harbour-sync nightly."
+    skipped = {s.path: s.reason for s in corpus.skipped}
+    assert set(skipped) == {"tool", "archive.7z"}
+    assert "binary" in skipped["tool"]
+    assert "unsupported file type .7z" in skipped["archive.7z"] and "without an extension" in skipped["archive.7z"]
+    assert "share the id" not in caplog.text
+
+
+def test_a_link_to_a_file_in_the_same_folder_is_read_once(tmp_path: Path) -> None:
+    (tmp_path / "GPL-3").write_text("GNU GENERAL PUBLIC LICENSE\n\nVersion 3.", encoding="utf-8")
+    (tmp_path / "GPL").symlink_to("GPL-3")
+    outside = tmp_path.parent / f"{tmp_path.name}-outside.txt"
+    outside.write_text("Linked in\n\nFrom elsewhere.", encoding="utf-8")
+    (tmp_path / "linked.txt").symlink_to(outside)
+    corpus = load_directory(tmp_path)
+    # A link to a file outside the folder is how that file was put in the corpus: it is read.
+    assert sorted(d.id for d in corpus.documents) == ["GPL-3", "linked"]
+    assert not corpus.skipped
+
+
+def test_restructuredtext_is_read_as_the_text_it_renders_to(tmp_path: Path) -> None:
+    (tmp_path / "install.rst").write_text(
+        "Installing Harbour\n==================\n\n.. toctree::\n   :maxdepth: 2\n\n   usage\n\n"
+        "Harbour needs :ref:`Python 3.11 <python-setup>` and :program:`pip`; see :py:func:`~harbour.io.open`.\n\n"
+        ".. include:: /etc/passwd\n\n.. raw:: html\n\n   <script>alert(1)</script>\n\n"
+        ".. note:: The east quay closes at **6 pm**.\n\nSettings\n--------\n\nSet ``HARBOUR_HOME``.\n\n"
+        ".. unknown-directive:: whatever\n\n:badrole:`unclosed\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "topic.rst").write_text(
+        ":title: AWS CLI S3 Configuration\n:category: S3\n\nThe ``aws s3`` commands have settings.\n", encoding="utf-8"
+    )
+    corpus = load_directory(tmp_path)
+    by_id = {d.id: d for d in corpus.documents}
+    install = by_id["install"]
+    assert install.title == "Installing Harbour"
+    # Sphinx's roles read as Sphinx shows them; markup, included files and raw HTML are not text.
+    assert "Harbour needs Python 3.11 and pip; see open." in install.text
+    assert "The east quay closes at 6 pm." in install.text and "Set HARBOUR_HOME." in install.text
+    assert "root:" not in install.text and "alert" not in install.text and "toctree" not in install.text
+    assert "**" not in install.text and "``" not in install.text
+    assert by_id["topic"].title == "AWS CLI S3 Configuration"
+
+
+def test_a_code_listing_keeps_its_lines_and_indentation(tmp_path: Path) -> None:
+    (tmp_path / "guide.html").write_text(
+        "<h1>Guide</h1><p>Define it:</p><pre><code>\n    def harbour(x):\n        if x:\n            return 1\n"
+        "        return 2\n</code></pre><table><tr><td>Run</td><td><pre>make\n  chat</pre></td></tr></table>",
+        encoding="utf-8",
+    )
+    (tmp_path / "notes.md").write_text("# Notes\n\n```\nfor x in y:\n    print(x)\n```\n", encoding="utf-8")
+    by_id = {d.id: d for d in load_directory(tmp_path).documents}
+    assert by_id["guide"].text.split("\n\n") == [
+        "Guide",
+        "Define it:",
+        "def harbour(x):\n    if x:\n        return 1\n    return 2",  # common indentation removed, nesting kept
+        "Run | make chat",  # inside a table's cell a listing is one line, so the row is too
+    ]
+    assert "for x in y:\n    print(x)" in by_id["notes"].text

@@ -9,11 +9,12 @@ import hashlib
 import io
 import logging
 import re
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePath
 
 from tqdm.auto import tqdm
 
@@ -24,11 +25,14 @@ from citeqa.formats import UnreadableDocument
 logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (
-    ".txt", ".md", ".markdown", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".odp", ".xlsx", ".ods", ".csv",
-    ".epub", ".eml", ".rtf",
+    ".txt", ".text", ".md", ".markdown", ".rst", ".rest", ".html", ".htm", ".pdf", ".docx", ".odt", ".pptx", ".odp",
+    ".xlsx", ".ods", ".csv", ".epub", ".eml", ".rtf",
 )  # fmt: skip
 # For messages and labels: the kinds of file, without the longer or shorter spelling of one beside it.
-READABLE_TYPES = ", ".join(s for s in SUPPORTED_SUFFIXES if s not in (".htm", ".markdown"))
+READABLE_TYPES = (
+    ", ".join(s for s in SUPPORTED_SUFFIXES if s not in (".text", ".htm", ".markdown", ".rest"))
+    + ", and plain text without an extension (README, LICENSE)"
+)
 
 
 @dataclass(frozen=True)
@@ -181,7 +185,7 @@ def read_document(
 
     ``cache``: where a PDF's text is kept, so that the next start need not extract it again.
     """
-    suffix = path.suffix.lower()
+    suffix = file_type(path)
     _check_type(suffix)
     size = path.stat().st_size
     if size > max_bytes:
@@ -189,18 +193,32 @@ def read_document(
     return document_from_bytes(path.read_bytes(), suffix, doc_id, source=str(path), cache=cache)
 
 
+def file_type(path: PurePath) -> str:
+    """The extension that says how to read a file, lower-cased; "" where its name has none.
+
+    A suffix without a letter is part of the name, not a type: "MPL-2.0" and "notes-v1.2" have none
+    (and are read as plain text), as have "README" and "LICENSE".
+    """
+    suffix = path.suffix.lower()
+    return suffix if any(ch.isalpha() for ch in suffix) else ""
+
+
+def without_type(path: PurePath) -> PurePath:
+    """``path`` without the extension :func:`file_type` reads: "a/report.pdf" → "a/report", "MPL-2.0" as it is."""
+    return path.with_suffix("") if file_type(path) else path
+
+
 def _check_type(suffix: str) -> None:
-    if suffix not in SUPPORTED_SUFFIXES:
+    if suffix and suffix not in SUPPORTED_SUFFIXES:
         convert = f" (save it as {_SAVE_AS[suffix]} to have it read)" if suffix in _SAVE_AS else ""
-        raise UnreadableDocument(
-            f"unsupported file type {suffix or '(none)'}{convert}; citeqa reads {', '.join(SUPPORTED_SUFFIXES)}"
-        )
+        raise UnreadableDocument(f"unsupported file type {suffix}{convert}; citeqa reads {READABLE_TYPES}")
 
 
 def document_from_bytes(
     data: bytes, suffix: str, doc_id: str, *, source: str = "", cache: ExtractionCache | None = None
 ) -> Document:
-    """A file's bytes as a document, read as its ``suffix`` (".pdf") says; see :func:`read_document`."""
+    """A file's bytes as a document, read as its ``suffix`` (".pdf"; "" for plain text) says; see
+    :func:`read_document`."""
     _check_type(suffix)
     title = ""
     shown = source or doc_id  # what a warning names
@@ -230,8 +248,13 @@ def document_from_bytes(
             text, title = formats.html_text(text)
         elif suffix in (".md", ".markdown"):
             text, title = formats.markdown_text(text)
+        elif suffix in (".rst", ".rest"):
+            text, title = formats.rst_text(text)
         elif suffix == ".csv":
             text, title = formats.csv_text(text), stem
+        elif not suffix and _control_share(text) > _MAX_CONTROL_SHARE:
+            # A name without an extension promises nothing: a program or a database file may hide behind it.
+            raise UnreadableDocument("binary file (control characters; not text)")
         document = document_from_text(doc_id, text, source=source, title=title, encoding=encoding)
         if document.encoding_guessed:
             logger.warning("%s is not UTF-8; read as %s (save it as UTF-8 if its accents look wrong)", shown, encoding)
@@ -270,7 +293,7 @@ def read_zip(data: bytes, prefix: str, *, max_bytes: int, max_total_bytes: int) 
     for relative, doc_id in sorted(document_ids(list(paths)).items()):
         member = paths[relative]
         try:
-            suffix = relative.suffix.lower()
+            suffix = file_type(relative)
             _check_type(suffix)
             if member.file_size > max_bytes:
                 raise UnreadableDocument(f"file is {member.file_size:,} bytes, over the {max_bytes:,}-byte limit")
@@ -320,6 +343,13 @@ def load_directory(
         and not any(s.startswith(".") for s in p.relative_to(folder).parts)
         and not any(p.resolve().is_relative_to(e) for e in excluded)
     )
+    # A link to a file in the same folder (Debian's "GPL" → "GPL-3") is that file again, not a document.
+    targets = {p.resolve() for p in paths if not p.is_symlink()}
+    for link in [p for p in paths if p.is_symlink() and p.resolve() in targets]:
+        logger.info(
+            "%s is a link to %s; read once", link.relative_to(folder), link.resolve().relative_to(folder.resolve())
+        )
+        paths.remove(link)
     ids = document_ids([p.relative_to(folder) for p in paths])
     for path in tqdm(paths, desc="Reading documents", unit="file", disable=not progress, delay=1.0):
         relative = path.relative_to(folder)
@@ -340,7 +370,7 @@ def document_ids(paths: Sequence[Path]) -> dict[Path, str]:
     "report.pdf" beside "report.md" are two documents, "report.pdf" and "report.md"; a lone
     "notes.txt" is "notes".
     """
-    ids = {path: path.with_suffix("").as_posix() for path in paths}
+    ids = {path: without_type(path).as_posix() for path in paths}
     while True:
         owners: dict[str, list[Path]] = collections.defaultdict(list)
         for path, doc_id in ids.items():
@@ -354,6 +384,16 @@ def document_ids(paths: Sequence[Path]) -> dict[Path, str]:
             logger.warning("%s share the id %r; each keeps its extension in its id", " and ".join(named), ids[group[0]])
             for path in group:
                 ids[path] = path.as_posix()
+
+
+# Plain text holds tabs and line ends; more than this share of other control characters is not text.
+_MAX_CONTROL_SHARE = 0.01
+
+
+def _control_share(text: str) -> float:
+    sample = text[:65536]
+    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    return controls / max(len(sample), 1)
 
 
 # The name the fallback is reported under; a charset a page declares is reported by its codec name.

@@ -10,6 +10,7 @@ import collections
 import io
 import math
 import re
+import textwrap
 from dataclasses import dataclass
 from typing import Any
 
@@ -32,6 +33,9 @@ class Part:
     text: str
 
 
+# Stands in for a <pre> listing while html-text lays out the rest; a private-use character, never text.
+_LISTING = "\ue000"
+_LISTING_MARK = re.compile(f"{_LISTING}(\\d+){_LISTING}")
 _CONTROL_ROLES = ["navigation", "menu", "menubar", "toolbar", "search"]
 # Inline styles that keep an element off the screen (a closed menu, a cookie notice's second page).
 _HIDING_STYLE = re.compile(r"(?:^|;)\s*(?:display\s*:\s*none|visibility\s*:\s*hidden)\b", re.IGNORECASE)
@@ -103,12 +107,12 @@ def html_text(markup: str) -> tuple[str, str]:
     mains = soup.find_all("main") or soup.find_all(role="main")
     if len(mains) == 1 and mains[0].get_text(strip=True):
         soup = BeautifulSoup(str(mains[0]), "html.parser")
-    # Preformatted text keeps its lines (html-text would run a code listing into one line).
+    # Preformatted text (code, a shell session) is put back as it stands, lines and indentation
+    # kept: html-text would run a listing into one line, and trimming each line would flatten it.
+    listings = []
     for pre in soup.find_all("pre"):
-        block = soup.new_tag("div")
-        for line in pre.get_text().splitlines():
-            block.append(soup.new_tag("div", string=line))
-        pre.replace_with(block)
+        listings.append("\n".join(line.rstrip() for line in textwrap.dedent(pre.get_text()).strip("\n").splitlines()))
+        pre.replace_with(soup.new_tag("div", string=f"{_LISTING}{len(listings) - 1}{_LISTING}"))
     # A row's cells are one line, as in a Word table; otherwise a row would read as one run of words.
     for row in soup.find_all("tr"):
         for line_break in row.find_all("br"):
@@ -123,7 +127,22 @@ def html_text(markup: str) -> tuple[str, str]:
         row.append(_table_line(cells))
     # html-text breaks lines at block elements only, so a link or a bold word stays in its sentence.
     lines = (line.strip() for line in html_text.extract_text(str(soup), guess_layout=True).splitlines())
-    return "\n\n".join(line for line in lines if line), title
+    blocks = (_put_back_listings(line, listings) for line in lines)
+    return "\n\n".join(block for block in blocks if block.strip()), title
+
+
+def _put_back_listings(line: str, listings: list[str]) -> str:
+    """The line, its listing marks replaced by their listings; inside other text (a table's cell) a
+    listing is run into one line, so that the row stays one line."""
+    alone = _LISTING_MARK.fullmatch(line)
+    if alone and int(alone.group(1)) < len(listings):
+        return listings[int(alone.group(1))]
+
+    def inline(mark: re.Match[str]) -> str:
+        number = int(mark.group(1))
+        return " ".join(listings[number].split()) if number < len(listings) else ""
+
+    return _LISTING_MARK.sub(inline, line)
 
 
 # YAML front matter (Jekyll, Hugo, MkDocs): metadata for the site generator, not text; its title
@@ -150,6 +169,50 @@ def markdown_text(source: str) -> tuple[str, str]:
     markup = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"]).render(source)
     text, heading = html_text(markup)
     return text, title or heading
+
+
+# reStructuredText is read by docutils alone, without Sphinx, so Sphinx's roles (":ref:`Setup
+# <setup>`", ":py:func:`~pkg.open`") would show as raw markup; they become the text Sphinx shows.
+_RST_ROLE = re.compile(r":(?:[\w.+-]+:)+`([^`]+)`")
+_RST_SETTINGS = {
+    # Nothing is read from outside the file (".. include:: /etc/passwd" in an upload) and no raw
+    # HTML passes through; broken markup is read as well as it can be, never reported or fatal.
+    "file_insertion_enabled": False,
+    "raw_enabled": False,
+    "_disable_config": True,
+    "report_level": 5,
+    "halt_level": 5,
+    "warning_stream": False,
+    "embed_stylesheet": False,
+    "syntax_highlight": "none",
+}
+
+
+def _role_text(match: re.Match[str]) -> str:
+    content = match.group(1).strip()
+    titled = re.fullmatch(r"(.*?)\s*<([^<>]+)>", content, flags=re.DOTALL)
+    if titled:
+        content = titled.group(1) or titled.group(2)
+    if content.startswith("~"):  # Sphinx shows only the last part of "~pkg.mod.open"
+        content = content[1:].rsplit(".", 1)[-1]
+    return f"``{content.lstrip('!')}``"
+
+
+def rst_text(source: str) -> tuple[str, str]:
+    """A reStructuredText file (Python's and Sphinx's documentation) as the text it renders to, and
+    its title: the document's own, else a ``:title:`` field at its top."""
+    from bs4 import BeautifulSoup
+    from docutils.core import publish_parts
+
+    try:
+        parts = publish_parts(_RST_ROLE.sub(_role_text, source), writer="html5", settings_overrides=_RST_SETTINGS)
+    except Exception as error:  # docutils raises its own kinds for markup it cannot recover from
+        raise UnreadableDocument(f"unreadable reStructuredText ({type(error).__name__}: {error})") from error
+    text, title = html_text(parts["html_body"])
+    if not title:
+        field = BeautifulSoup(parts["docinfo"], "html.parser").find("dd", class_="title")
+        title = " ".join(field.get_text().split()) if field else ""
+    return text, title
 
 
 def csv_text(source: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePath
 
-from citeqa.documents import Document, LoadedCorpus, UnreadableDocument, read_document, read_zip
+from citeqa.documents import Document, LoadedCorpus, UnreadableDocument, read_document, read_zip, without_type
 from citeqa.pipeline import QA, EmptyCorpusError
 
 
@@ -84,8 +84,9 @@ def _some(ids: list[str]) -> str:
 
 def upload_id(filename: str) -> str:
     """A document id for an uploaded file: its bare name, never a path (``../../x.txt`` → ``uploads/x``)."""
-    stem = Path(filename.replace("\\", "/")).name.rsplit(".", 1)[0]
-    safe = "".join(ch if ch.isalnum() or ch in "-_ " else "_" for ch in stem).strip(" _") or "document"
+    name = PurePath(filename.replace("\\", "/")).name
+    stem = without_type(PurePath(name)).name
+    safe = "".join(ch if ch.isalnum() or ch in "-_. " else "_" for ch in stem).strip(" _.") or "document"
     return f"uploads/{safe[:80]}"
 
 
