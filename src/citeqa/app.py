@@ -15,7 +15,7 @@ from urllib.parse import quote
 from citeqa.answers import Answer, Citation, Passage, Span, passage_preview, quoted
 from citeqa.conversation import Turn
 from citeqa.documents import (
-    READABLE_TYPES,
+    READABLE_SUFFIXES,
     SUPPORTED_SUFFIXES,
     Document,
     pages_without_text,
@@ -363,7 +363,8 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
                 with gr.Accordion("Documents", open=False):
                     corpus = gr.HTML(render_corpus(qa))
                     files = gr.File(
-                        label=f"Add documents ({READABLE_TYPES}, or a .zip of them) to this session",
+                        # A browser's file picker goes by extension: files without one come in a .zip.
+                        label=f"Add documents ({READABLE_SUFFIXES}, or a .zip of them) to this session",
                         file_count="multiple",
                         file_types=[*SUPPORTED_SUFFIXES, ".zip"],
                         type="filepath",

@@ -29,10 +29,8 @@ SUPPORTED_SUFFIXES = (
     ".xlsx", ".ods", ".csv", ".epub", ".eml", ".rtf",
 )  # fmt: skip
 # For messages and labels: the kinds of file, without the longer or shorter spelling of one beside it.
-READABLE_TYPES = (
-    ", ".join(s for s in SUPPORTED_SUFFIXES if s not in (".text", ".htm", ".markdown", ".rest"))
-    + ", and plain text without an extension (README, LICENSE)"
-)
+READABLE_SUFFIXES = ", ".join(s for s in SUPPORTED_SUFFIXES if s not in (".text", ".htm", ".markdown", ".rest"))
+READABLE_TYPES = f"{READABLE_SUFFIXES}, and plain text without an extension (README, LICENSE)"
 
 
 @dataclass(frozen=True)
