@@ -171,6 +171,20 @@ def test_upload_status_names_scanned_pages_for_the_pdf_they_are_in(tmp_path: Pat
     assert "Annual report: page 2 of 2 has no text (scanned?)" in status and "Notes:" not in status
 
 
+def test_upload_status_says_when_a_document_is_in_a_language_the_models_do_not_read(tmp_path: Path) -> None:
+    from citeqa.app import describe_upload
+    from citeqa.languages import LanguageGuesser
+    from citeqa.sessions import read_uploads
+
+    (tmp_path / "port.txt").write_text(
+        "Le port\n\nLa ville a annoncé mardi la rénovation du quai est, endommagé par la tempête de janvier.", "utf-8"
+    )
+    (tmp_path / "notes.txt").write_text("Notes\n\nThe quay reopens in March after the storm repairs.", "utf-8")
+    documents, problems = read_uploads([str(tmp_path / "port.txt"), str(tmp_path / "notes.txt")], 10_000_000)
+    status = describe_upload(documents, problems, LanguageGuesser().other_language)
+    assert "Le port is in French: citeqa's models read English" in status and "Notes is in" not in status
+
+
 def test_uploads_are_per_session_and_refusals_name_the_file(chat_url: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
     from gradio_client import Client, handle_file
 

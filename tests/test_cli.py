@@ -259,6 +259,18 @@ def test_documents_lists_each_file_with_its_parts(tmp_path: Path) -> None:
     assert lines["notes"].endswith("characters")
 
 
+def test_documents_says_which_are_in_a_language_the_models_do_not_read(tmp_path: Path) -> None:
+    (tmp_path / "port.txt").write_text(
+        "Le port\n\nLa ville a annoncé mardi la rénovation du quai est, endommagé par la tempête de janvier.", "utf-8"
+    )
+    (tmp_path / "notes.txt").write_text("Notes\n\nThe quay reopens in March after the storm repairs.", "utf-8")
+    result = runner.invoke(app, ["documents", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    lines = dict(line.split("\t", 1) for line in result.output.splitlines())
+    assert lines["port"].endswith("characters, in French (citeqa's models read English)")
+    assert lines["notes"].endswith("characters")
+
+
 def test_ask_can_be_limited_to_chosen_documents(corpus_dir: Path, tmp_path: Path) -> None:
     base = ["--corpus", str(corpus_dir), "--index-dir", str(tmp_path / "idx"), "--json"]
     question = "When was U.S. Space Forces Korea activated?"

@@ -296,3 +296,20 @@ def test_a_copy_of_a_document_does_not_take_a_passages_place(qa: QA) -> None:
     assert {p.span.document_id for p in passages} & {original.id, copy.id}
     texts = [" ".join(p.span.text.split()) for p in passages]
     assert len(set(texts)) == len(texts)
+
+
+def test_a_question_or_passages_in_a_language_the_models_do_not_read_say_so(qa: QA, tmp_path: Path) -> None:
+    asked_in_french = qa.ask("Qui a organisé les entretiens sur l'engagement spatial ?")
+    assert "The question reads as French; citeqa's models read English" in asked_in_french.message
+    assert "reads as" not in qa.ask("Who hosted the Space Engagement Talks?").message
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "port.txt").write_text(
+        "Le port de Saint-Malo\n\nLa ville de Saint-Malo a annoncé mardi la rénovation du quai est, endommagé par"
+        " la tempête de janvier. Les travaux, estimés à 310 000 euros, commenceront en mars et dureront six mois.",
+        encoding="utf-8",
+    )
+    french = QA.from_directory(corpus, index_dir=tmp_path / "index", progress=False)
+    declined = french.ask("How much will the works on the east quay cost?")
+    assert not declined.answered
+    assert "The passages nearest to it are in French, which citeqa's models do not read." in declined.message

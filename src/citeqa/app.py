@@ -8,6 +8,7 @@ import os
 import tempfile
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -21,6 +22,7 @@ from citeqa.documents import (
     pages_without_text,
 )
 from citeqa.formats import TABLE_CELL_SEPARATOR
+from citeqa.languages import DOCUMENT_SAMPLE_CHARS
 from citeqa.pipeline import QA, QuestionError
 from citeqa.sessions import SessionCorpus, SharedCorpus, read_uploads
 from citeqa.transcript import transcript
@@ -215,8 +217,13 @@ def document_choices(qa: QA) -> list[tuple[str, str]]:
     return folders + [(f"{d.title} ({d.id})" if d.title != d.id else d.id, d.id) for d in qa.documents.values()]
 
 
-def describe_upload(documents: list[Document], problems: list[str]) -> str:
-    """What the upload box says: what was indexed, what may read wrongly, and what was refused and why."""
+def describe_upload(
+    documents: list[Document], problems: list[str], language_of: Callable[[str], str | None] = lambda _: None
+) -> str:
+    """What the upload box says: what was indexed, what may read wrongly, and what was refused and why.
+
+    ``language_of``: a text's language, if not one the models read (:meth:`LanguageGuesser.other_language`).
+    """
     added = ", ".join(html.escape(d.title) for d in documents)
     notes = [
         f"<br>{html.escape(d.title)} is not UTF-8 and declares no encoding: read as {d.encoding}."
@@ -226,6 +233,12 @@ def describe_upload(documents: list[Document], problems: list[str]) -> str:
     ]
     notes += [
         f"<br>{html.escape(d.title)}: {html.escape(unread)}" for d in documents if (unread := pages_without_text(d))
+    ]
+    notes += [
+        f"<br>{html.escape(d.title)} is in {language}: citeqa's models read English, so its answers will be few"
+        " and poor."
+        for d in documents
+        if (language := language_of(d.text[:DOCUMENT_SAMPLE_CHARS]))
     ]
     return (
         (f"Indexed: {added}. Ask away." if documents else "")
@@ -290,7 +303,7 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
             uploads = (*(d for d in earlier if d.id not in replaced), *documents)
             session = SessionCorpus(base, uploads, current.with_documents(documents))
             current = session.qa
-        status = describe_upload(documents, problems)
+        status = describe_upload(documents, problems, current.languages.other_language)
         return session, render_corpus(current), status, None, gr.Dropdown(choices=document_choices(current))
 
     def reload(session: SessionCorpus | None) -> tuple[Any, ...]:

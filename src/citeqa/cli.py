@@ -18,6 +18,7 @@ from citeqa.answers import Answer, one_line, passage_preview, quoted
 from citeqa.config import AnswererName, EncoderName, Settings
 from citeqa.conversation import Turn
 from citeqa.documents import READABLE_TYPES, Document, load_directory
+from citeqa.languages import DOCUMENT_SAMPLE_CHARS, LanguageGuesser
 from citeqa.pipeline import QA, EmptyCorpusError, QuestionError, clean_question, default_index_dir
 from citeqa.transcript import answer_markdown
 
@@ -322,14 +323,18 @@ def train_reader(
 
 @app.command()
 def documents(corpus: Annotated[Path, typer.Argument(help="Folder of documents.")] = Path("docs_corpus")) -> None:
-    """List the documents citeqa can read in CORPUS (id, title, length); skipped files are named on stderr."""
+    """List the documents citeqa can read in CORPUS (id, title, length, a language its models do not
+    read); skipped files are named on stderr."""
     try:
         loaded = load_directory(corpus, exclude=[default_index_dir(corpus)])
     except FileNotFoundError as error:
         typer.secho(f"error: {error}", fg="red", err=True)
         raise typer.Exit(2) from error
+    languages = LanguageGuesser()
     for document in loaded.documents:
-        typer.echo(f"{document.id}\t{document.title}\t{len(document.text):,} characters{_parts(document)}")
+        language = languages.other_language(document.text[:DOCUMENT_SAMPLE_CHARS])
+        unread = f", in {language} (citeqa's models read English)" if language else ""
+        typer.echo(f"{document.id}\t{document.title}\t{len(document.text):,} characters{_parts(document)}{unread}")
     if not loaded.documents:
         typer.echo(f"no readable documents in {corpus} (citeqa reads {READABLE_TYPES})", err=True)
 

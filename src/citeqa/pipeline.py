@@ -26,6 +26,7 @@ from citeqa.embedding import TextEncoder, make_encoder
 from citeqa.extraction_cache import ExtractionCache
 from citeqa.grounding import bring_named_forward, missing_names
 from citeqa.index import BuildStats, CorruptIndex, IndexStore, VectorIndex, update_index
+from citeqa.languages import LanguageGuesser
 from citeqa.lexical import BM25Index
 from citeqa.questions import is_yes_no
 from citeqa.retrieval import HybridRetriever
@@ -79,6 +80,8 @@ class QA:
         self.retriever = HybridRetriever(index, BM25Index(texts), encoder, settings.retrieval)
         self._header = HeaderAnswerer()
         self._tables = TableAnswerer(self.retriever.bm25.tokenize)
+        # Says when a question or the passages it found are in a language the models do not read.
+        self.languages = LanguageGuesser()
 
     # --- construction -----------------------------------------------------------------------
 
@@ -174,6 +177,7 @@ class QA:
     def _share_models_with(self, other: QA) -> None:
         with self._lock:
             other.__dict__["_answerers"] = self._answerers
+        other.languages = self.languages
 
     # --- asking -----------------------------------------------------------------------------
 
@@ -291,6 +295,9 @@ class QA:
         takes them); earlier questions in ``history`` are asked of the same ones.
         """
         question, message = self._clean(question)
+        if language := self.languages.other_language(question):
+            note = f"The question reads as {language}; citeqa's models read English, so ask in English."
+            message = f"{message} {note}".strip()
         if documents is not None:
             documents = self.select_documents(documents)
             if len(documents) < len(self.documents):
@@ -316,7 +323,7 @@ class QA:
             missing = missing_names(standalone, [t for p in read for t in (p.span.title, p.span.text)])
             if missing:
                 note = f"No passage found mentions {_quoted_list(missing)}."
-                message = f"{message} {note}".strip()
+                message = f"{message} {note} {self._language_of(read)}".strip()
                 timings["answer"] = 1000 * (time.perf_counter() - started)
                 return Answer(question, NO_ANSWER, False, 0.0, (), tuple(passages), standalone, message, timings)
         limit = top_k or settings.max_candidates
@@ -333,12 +340,22 @@ class QA:
         # Every candidate offered must clear the same bar; none clearing it means abstaining.
         confident = tuple(c for c in citations if c.score >= settings.min_score(name))
         if not confident:
+            message = f"{message} {self._language_of(read)}".strip()
             return Answer(question, NO_ANSWER, False, best, (), tuple(passages), standalone, message, timings)
         return Answer(
             question, confident[0].quote, True, best, confident, tuple(passages), standalone, message, timings
         )
 
     # --- helpers ----------------------------------------------------------------------------
+
+    def _language_of(self, passages: Sequence[Passage]) -> str:
+        """Why a question may have been declined: "" unless most of the passages read are in a language
+        the models do not read."""
+        languages = collections.Counter(self.languages.other_language(p.span.text) for p in passages)
+        foreign = [(n, language) for language, n in languages.items() if language]
+        if not foreign or 2 * sum(n for n, _ in foreign) < len(passages):
+            return ""
+        return f"The passages nearest to it are in {max(foreign)[1]}, which citeqa's models do not read."
 
     def _clean(self, question: str) -> tuple[str, str]:
         return clean_question(question, self.settings.answer.max_question_chars)
