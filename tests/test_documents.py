@@ -447,6 +447,19 @@ def test_a_zip_is_read_as_the_folder_it_holds_in_memory() -> None:
     assert set(skipped) == {"photo.png", "big.txt"} and "over the 1,000-byte limit" in skipped["big.txt"]
 
 
+def test_a_zipped_folder_named_as_its_archive_is_not_a_level_of_its_own() -> None:
+    def ids(members: dict[str, bytes], prefix: str) -> list[str]:
+        corpus = read_zip(_zip(members), prefix, max_bytes=1000, max_total_bytes=10_000)
+        return sorted(d.id for d in corpus.documents)
+
+    zipped_folder = {"Notes/a.txt": b"A\n\nFirst.", "Notes/sub/b.txt": b"B\n\nSecond.", "__MACOSX/Notes/._a": b"\x00"}
+    assert ids(zipped_folder, "uploads/notes") == ["uploads/notes/a", "uploads/notes/sub/b"]
+    # A folder named otherwise says something about what it holds; beside a file, it is a level.
+    assert ids({"reports/a.txt": b"A\n\nFirst."}, "uploads/q3") == ["uploads/q3/reports/a"]
+    beside = {"notes/a.txt": b"A\n\nFirst.", "b.txt": b"B\n\nSecond."}
+    assert ids(beside, "uploads/notes") == ["uploads/notes/b", "uploads/notes/notes/a"]
+
+
 def test_a_damaged_or_overfull_zip_is_refused_or_read_only_so_far() -> None:
     with pytest.raises(UnreadableDocument, match="unreadable zip archive"):
         read_zip(b"PK\x03\x04 not really a zip", "uploads/x", max_bytes=1000, max_total_bytes=10_000)

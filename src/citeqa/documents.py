@@ -287,6 +287,13 @@ def read_zip(data: bytes, prefix: str, *, max_bytes: int, max_total_bytes: int) 
         if not parts or any(part.startswith(".") or part in _ARCHIVE_CLUTTER for part in parts):
             continue  # hidden files and archivers' own folders are not documents
         paths[Path(*(_safe_name(part) for part in parts))] = member
+    # Compressing a folder ("Send to > Compressed folder", Finder's "Compress") makes "notes.zip" that
+    # holds "notes/": one folder, named as the archive, is not a level of its own.
+    tops = {path.parts[0] for path in paths}
+    if len(tops) == 1 and all(len(path.parts) > 1 for path in paths):
+        (top,) = tops
+        if top.casefold() == prefix.rsplit("/", 1)[-1].casefold():
+            paths = {path.relative_to(top): member for path, member in paths.items()}
     corpus, total = LoadedCorpus(), 0
     for relative, doc_id in sorted(document_ids(list(paths)).items()):
         member = paths[relative]
