@@ -101,6 +101,40 @@ def test_keyboard_only(chat_url: str) -> None:
         browser.close()
 
 
+# WCAG's contrast ratio of an element's text against its own background colour.
+CONTRAST_JS = """(element) => {
+  const style = getComputedStyle(element);
+  const luminance = (css) => {
+    const [r, g, b] = css.match(/[\\d.]+/g).slice(0, 3).map(Number).map((v) => {
+      v /= 255;
+      return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4;
+    });
+    return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+  };
+  const [hi, lo] = [luminance(style.color), luminance(style.backgroundColor)].sort((a, b) => b - a);
+  return (hi + 0.05) / (lo + 0.05);
+}"""
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_quotes_and_buttons_stay_readable_in_the_systems_light_or_dark_theme(chat_url: str, scheme: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        # Gradio follows the system's theme; in the dark one an inherited white on the quote's yellow vanished.
+        page = browser.new_page(color_scheme=scheme)  # type: ignore[arg-type]
+        page.goto(chat_url)
+        box = page.get_by_role("textbox", name="Question", exact=True)
+        box.fill("When was U.S. Space Forces Korea activated?")
+        box.press("Enter")
+        mark = page.locator(BOT).nth(0).locator("mark").first
+        expect(mark).to_be_visible(timeout=60_000)
+        assert mark.evaluate(CONTRAST_JS) >= 4.5
+        assert page.get_by_role("button", name="Ask", exact=True).evaluate(CONTRAST_JS) >= 4.5
+        browser.close()
+
+
 def test_questions_wait_while_an_upload_is_indexed(chat_url: str, tmp_path: Path) -> None:
     """Asked mid-upload, a question would be answered from the corpus without the new file."""
     from playwright.sync_api import expect, sync_playwright

@@ -35,11 +35,14 @@ EXAMPLES = [
 
 QUESTION_PLACEHOLDER = "Ask a question about the documents…"
 
+# Colours hold in the dark theme too (Gradio follows the system's): the mark keeps its own dark text
+# on yellow, where inherited white would vanish, and hints take the theme's subdued colour.
 CSS = """
-mark { background: #ffe58a; color: inherit; padding: 0 .1em; border-radius: .2em; }
-.citeqa-passage { border-left: 3px solid #ccc; padding: .3em .6em; margin: .5em 0; font-size: .92em; }
+mark { background: #ffe58a; color: #1f2937; padding: 0 .1em; border-radius: .2em; }
+.citeqa-passage { border-left: 3px solid var(--border-color-primary); padding: .3em .6em; margin: .5em 0;
+  font-size: .92em; }
 .citeqa-passage.cited { border-color: #e0a800; }
-.citeqa-meta { color: #666; font-size: .85em; }
+.citeqa-meta { color: var(--body-text-color-subdued); font-size: .85em; }
 .citeqa-document { white-space: pre-wrap; max-height: 420px; overflow-y: auto; font-size: .92em; }
 #citeqa-open { display: none; }
 """
@@ -422,6 +425,9 @@ def _offline_theme() -> Any:
     return theme.set(
         button_primary_background_fill="*primary_700",
         button_primary_background_fill_hover="*primary_800",
+        # The dark theme (the system's choice) would otherwise put white on orange-600: 3.6:1.
+        button_primary_background_fill_dark="*primary_700",
+        button_primary_background_fill_hover_dark="*primary_800",
         block_info_text_color="*neutral_600",
         body_text_color_subdued="*neutral_600",
     )
