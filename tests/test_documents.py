@@ -287,6 +287,23 @@ def test_an_html_title_is_its_headline_not_its_menu(tmp_path: Path) -> None:
     )
 
 
+def test_a_book_page_is_titled_by_its_own_headline_not_the_books(tmp_path: Path) -> None:
+    # mdBook (the Rust book) puts the book's name in an <h1> above every page's main content.
+    menu = "<div id='menu-bar'><h1 class='menu-title'>The Rust Programming Language</h1></div>"
+    (tmp_path / "ch03-01.html").write_text(
+        f"<html><head><title>Variables and Mutability - The Rust Book</title></head><body>{menu}"
+        "<main><h2 id='v'>Variables and Mutability</h2><p>Variables are immutable.</p></main></body></html>",
+        encoding="utf-8",
+    )
+    (tmp_path / "ch00.html").write_text(
+        f"<html><body>{menu}<main><h1>Introduction</h1><p>Welcome.</p></main></body></html>", encoding="utf-8"
+    )
+    by_id = {d.id: d for d in load_directory(tmp_path).documents}
+    assert by_id["ch03-01"].title == "Variables and Mutability"
+    assert by_id["ch00"].title == "Introduction"
+    assert "Rust Programming Language" not in by_id["ch03-01"].text
+
+
 def test_excluded_folders_are_not_read(tmp_path: Path) -> None:
     (tmp_path / "a.txt").write_text("Title A\n\nBody.", encoding="utf-8")
     (tmp_path / "embeddings").mkdir()

@@ -90,7 +90,11 @@ def html_text(markup: str) -> tuple[str, str]:
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(markup, "html.parser")
-    heading = soup.find("h1") or soup.find("title")
+    # A page's main content starts with its own headline; a book's pages (mdBook) put the book's name
+    # in an <h1> above it, on every page, and a section's page may head itself with an <h2>.
+    mains = soup.find_all("main") or soup.find_all(role="main")
+    own = mains[0].find(["h1", "h2", "h3"]) if len(mains) == 1 else None
+    heading = own or soup.find("h1") or soup.find("title")
     title = " ".join(heading.get_text().split()) if heading else ""
     # Menus and footers repeat on every page of a site and answer nothing about this one; controls
     # (buttons, drop-downs, whatever the page's ARIA roles call a menu or toolbar) are not text either.
