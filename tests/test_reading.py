@@ -115,19 +115,26 @@ def test_a_span_across_table_cells_is_never_an_answer(tmp_path: Path) -> None:
     assert quotes == ["12 metres"]
 
 
-def test_a_span_across_paragraphs_is_never_an_answer(tmp_path: Path) -> None:
-    text = "You may choose any version published by the Free Software\nFoundation.\n\n  8. If you wish to merge it"
+def test_a_span_that_runs_on_into_the_next_sentence_or_paragraph_is_kept_to_its_own(tmp_path: Path) -> None:
+    text = (
+        "If the Program does not specify a version number of the license, you\n"
+        "may choose any version ever published by the Free Software\nFoundation.\n\n"
+        "  8. If you wish to incorporate parts of the Program into other free\n"
+        "programs whose distribution conditions are different, write to the author.\n\n"
+        "Be careful when using the glob operator! Glob can make it harder to tell what names are in scope."
+    )
     document = document_from_text("gpl", text)
     passage = Passage(Span.of(document, 0, len(text)), 1.0, 1.0, 1.0)
-    reader = SpansAt(tmp_path, text, ["Free Software\nFoundation.\n\n  8", "any version"])
-    answerer = ReaderAnswerer(reader)  # type: ignore[arg-type]
-    quotes = [c.quote for c in answerer.run("Which version may I choose?", [passage], {"gpl": document}, 3)]
-    # A line wrapped inside a sentence is no paragraph break: "Free Software\nFoundation" stays one name.
-    assert quotes == ["any version"]
-    reader = SpansAt(tmp_path, text, ["Free Software\nFoundation"])
-    assert [c.quote for c in ReaderAnswerer(reader).run("Who?", [passage], {"gpl": document}, 3)] == [  # type: ignore[arg-type]
-        "Free Software\nFoundation"
-    ]
+    runs_on = ["Free Software\nFoundation.\n\n  8", "glob operator! Glob", "8. If you wish to incorporate parts"]
+    answerer = ReaderAnswerer(SpansAt(tmp_path, text, runs_on))  # type: ignore[arg-type]
+    quotes = [c.quote for c in answerer.run("Who?", [passage], {"gpl": document}, 5)]
+    # A line wrapped inside a sentence is no boundary: "Free Software\nFoundation" stays one name.
+    # The item's number "8." is a sentence of its own: the span keeps to the one holding most of it.
+    assert quotes == ["Free Software\nFoundation", "glob operator", "If you wish to incorporate parts"]
+    # Asked for a sentence, the reader's span only says where to look: the sentences it touches are the answer.
+    answerer = ReaderAnswerer(SpansAt(tmp_path, text, ["glob operator! Glob"]))  # type: ignore[arg-type]
+    (why,) = answerer.run("Why is glob risky?", [passage], {"gpl": document}, 3)
+    assert why.quote == text[text.index("Be careful") :]
 
 
 def test_a_headings_number_is_never_an_answer(tmp_path: Path) -> None:

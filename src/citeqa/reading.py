@@ -36,15 +36,28 @@ class ReaderAnswerer:
         threshold = self.reader.threshold
         sentence_answer = wants_sentence(question)
         citations = []
+        sentences: dict[int, list[tuple[int, int]]] = {}  # each passage's, split once
         for span in spans:
             passage = passages[span.passage_index].span
             document = documents[passage.document_id]
             start, end = _trim(passage.text, span.start, span.end)
             for complete in (_complete_name, _complete_quantity, _complete_token):
                 start, end = complete(passage.text, start, end)
-            # A span across a table's cells ("Built | 1860") or across paragraphs ("Foundation." / "8. If
-            # you…") is two answers run together, neither of them chosen: the reader reads a blank line
-            # and a bar as any other space.
+            if span.passage_index not in sentences:
+                sentences[span.passage_index] = split_sentences(passage.text)
+            covering = [(s, e) for s, e in sentences[span.passage_index] if s < end and start < e]
+            if len(covering) > 1 and not sentence_answer:
+                # A span that runs on into the next sentence ("the glob operator! Glob") is kept to the
+                # sentence holding most of it: the reader reads a full stop as any other word.
+                s, e = max(covering, key=lambda c: min(end, c[1]) - max(start, c[0]))
+                cut_at_its_end = end > e
+                start, end = _trim(passage.text, max(start, s), min(end, e))
+                while cut_at_its_end and end > start and passage.text[end - 1] in ".!?":
+                    end -= 1
+                covering = [(s, e)]
+            # A span across a table's cells ("Built | 1860") or paragraphs ("Foundation." / "8. If you…")
+            # is two answers run together, neither of them chosen: the reader reads a bar and a blank
+            # line as any other space.
             if (
                 end <= start
                 or (TABLE_CELL_SEPARATOR in passage.text[start:end] and not sentence_answer)
@@ -52,10 +65,11 @@ class ReaderAnswerer:
                 or _is_section_number(passage.text, start, end)
             ):
                 continue
+            s_start = passage.start + min([start, *(s for s, _ in covering)])
+            s_end = passage.start + max([end, *(e for _, e in covering)])
             start, end = passage.start + start, passage.start + end
             margin = span.margin - threshold + self.retrieval_weight * (passages[span.passage_index].score - 0.5)
             confidence = 1.0 / (1.0 + math.exp(-margin / self.temperature))
-            s_start, s_end = _enclosing_sentence(passage, start, end)
             if sentence_answer:
                 start, end = s_start, s_end
             citations.append(
@@ -178,15 +192,3 @@ def _starts_capitalised(text: str, start: int, end: int) -> bool:
     """Every word of the span opens with a capital (or is a connective inside a name)."""
     words = text[start:end].split()
     return bool(words) and all(w[0].isupper() or w in {"of", "for", "the", "de", "du", "von", "van"} for w in words)
-
-
-def _enclosing_sentence(passage: Span, start: int, end: int) -> tuple[int, int]:
-    """Document offsets of the passage sentences that hold ``[start, end)``."""
-    covering = [
-        (passage.start + s, passage.start + e)
-        for s, e in split_sentences(passage.text)
-        if passage.start + s < end and start < passage.start + e
-    ]
-    if not covering:
-        return start, end
-    return min(start, covering[0][0]), max(end, covering[-1][1])
