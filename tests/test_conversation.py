@@ -95,3 +95,36 @@ def test_a_turn_takes_the_answer_object_or_its_text() -> None:
     )
     declined = Answer("Who hosted the dinner?", NO_ANSWER, False, 0.2)
     assert Turn(declined.question, declined).answer_text is None
+
+
+def alike(pairs: dict[tuple[str, str], float]):  # type: ignore[no-untyped-def]
+    """A stand-in for the encoder's cosine: the given pairs, 0.1 for every other."""
+    return lambda text, others: [pairs.get((text, other), 0.1) for other in others]
+
+
+def test_a_fragment_follow_up_is_the_last_question_asked_about_it() -> None:
+    korea = [Turn("When was U.S. Space Forces Korea activated?", "December of 2022")]
+    similar = alike({("Japan", "Korea"): 0.73, ("Japan", "U.S."): 0.48, ("Army", "Navy"): 0.8})
+    # The name most like the fragment's gives way to it, within a longer name too.
+    assert standalone_question("And Japan?", korea, similar) == "When was U.S. Space Forces Japan activated?"
+    assert standalone_question("what about Japan", korea, similar) == "When was U.S. Space Forces Japan activated?"
+    # A time or a place is added to the question.
+    assert standalone_question("How about in 2023?", korea, similar) == (
+        "When was U.S. Space Forces Korea activated in 2023?"
+    )
+    navy = [Turn("When did the Navy arrive at the base?", "In May")]
+    assert standalone_question("And the Army?", navy, similar) == "When did the Army arrive at the base?"
+    # A fragment that follows a fragment follows what that one was understood as.
+    answered = Answer("And Japan?", "by the end of the year", True, 0.9, standalone_question="When was X Japan made?")
+    assert standalone_question("And Korea?", [Turn("And Japan?", answered)], alike({("Korea", "Japan"): 0.7})) == (
+        "When was X Korea made?"
+    )
+
+
+def test_a_fragment_like_nothing_in_the_last_question_is_not_forced_into_it() -> None:
+    talks = [Turn("Who hosted the Space Engagement Talks?", "Mastalir")]
+    # "Garrant" is like neither "Space", "Engagement" nor "Talks": no "Space Engagement Garrant".
+    assert standalone_question("What about Garrant?", talks, alike({})) == "What about Garrant?"
+    # Without a way to compare names, and for a phrase that is not one, the question is left as it is.
+    assert standalone_question("And Japan?", talks) == "Japan?"
+    assert standalone_question("And the new base?", talks, alike({})) == "The new base?"

@@ -313,3 +313,13 @@ def test_a_question_or_passages_in_a_language_the_models_do_not_read_say_so(qa: 
     declined = french.ask("How much will the works on the east quay cost?")
     assert not declined.answered
     assert "The passages nearest to it are in French, which citeqa's models do not read." in declined.message
+
+
+def test_a_fragment_follow_up_is_asked_as_the_last_question_about_it(qa: QA) -> None:
+    korea = "When was U.S. Space Forces Korea activated?"
+    japan = qa.ask("And Japan?", history=[korea])
+    assert japan.standalone_question == "When was U.S. Space Forces Japan activated?"
+    # Asked of a name the documents never mention, the rewritten question is declined and says why.
+    france = qa.ask("What about France?", history=[korea])
+    assert france.standalone_question == "When was U.S. Space Forces France activated?"
+    assert not france.answered and "“France”" in france.message

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from citeqa.answers import Answer
+
+# How alike a name is to each of some others, 0–1 (the encoder's cosine); see standalone_question.
+Similarity = Callable[[str, Sequence[str]], Sequence[float]]
 
 
 @dataclass(frozen=True)
@@ -54,9 +57,23 @@ _QUESTION_WORDS = {
 }
 
 
+# A follow-up that is only a fragment ("And Japan?", "What about Garrant?", "How about in 2023?"):
+# the last question again, about something else.
+_FRAGMENT = re.compile(
+    r"^\s*(?:(?:and|but|so)\s+)?(?:(?:what|how)\s+about\s+|and\s+)(?P<rest>[^?]{1,60}?)\s*\??\s*$", re.IGNORECASE
+)
+_AUXILIARY_OR_WH = re.compile(
+    r"\b(?:who|whom|whose|what|which|when|where|why|how|is|are|was|were|do|does|did|can|could|will|would|"
+    r"should|has|have|had)\b",
+    re.IGNORECASE,
+)
+_PREPOSITION = re.compile(r"^(?:in|on|at|for|from|during|before|after|since|by|with|without|under|over)\b", re.I)
+
+
 def needs_history(question: str) -> bool:
     return bool(
-        _LEADING_FILLER.match(question)
+        _fragment(question)
+        or _LEADING_FILLER.match(question)
         or _PERSON.search(question)
         or _POSSESSIVE.search(question)
         or _THING.search(question)
@@ -125,11 +142,60 @@ def _person_in(answer: str) -> str | None:
     return chosen[-1] if chosen else None
 
 
-def standalone_question(question: str, history: Sequence[Turn]) -> str:
-    """Replace pronouns that point back at the last turn with what they refer to."""
+def _fragment(question: str) -> str | None:
+    """What a follow-up that is only a fragment is about ("And Japan?" → "Japan"); None for a question."""
+    match = _FRAGMENT.match(question)
+    if not match or _AUXILIARY_OR_WH.search(match.group("rest")) or len(match.group("rest").split()) > 6:
+        return None
+    return match.group("rest").strip()
+
+
+# How alike a fragment's name and a name in the earlier question must be for one to stand in for the
+# other (all-MiniLM-L6-v2 cosine): "Japan" and "Korea" 0.73, "France" and "Germany" 0.72, "2023" and
+# "2022" 0.92; "Japan" and "Forces" 0.20. Rare names are strangers to it ("Garrant" and "Mastalir"
+# 0.23, below "Garrant" and "Talks" 0.26), so a person's name is never swapped: the question stays as it is.
+MIN_NAME_SIMILARITY = 0.4
+_DETERMINERS = frozenset({"the", "a", "an"})
+
+
+def _asked_again(fragment: str, earlier: str, similar: Similarity | None) -> str | None:
+    """The earlier question asked about ``fragment`` instead: a time or place added to it ("in 2023"),
+    or a name put in place of the one in it most like it ("When was U.S. Space Forces Korea
+    activated?" + "Japan" → "… Forces Japan …"). None when neither fits."""
+    earlier = earlier.strip()
+    if _PREPOSITION.match(fragment):
+        return f"{earlier.rstrip('?. ')} {fragment}?"
+    names = _name_runs(fragment)
+    others = [w for w in fragment.split() if w.lower() not in _DETERMINERS and not w[:1].isupper()]
+    if similar is None or len(names) != 1 or others:
+        return None
+    runs = _name_runs(_LEADING_FILLER.sub("", earlier), skip_first_word=True)
+    # A run's single words too: of "U.S. Space Forces Korea" it is "Korea" that "Japan" stands in for.
+    candidates = list(dict.fromkeys([*runs, *(w for run in runs if " " in run for w in run.split())]))
+    candidates = [c for c in candidates if re.search(rf"(?<!\w){re.escape(c)}(?!\w)", earlier)]
+    if not candidates:
+        return None
+    scores = similar(names[0], candidates)
+    best = max(range(len(candidates)), key=lambda i: scores[i])
+    if scores[best] < MIN_NAME_SIMILARITY:
+        return None
+    return re.sub(rf"(?<!\w){re.escape(candidates[best])}(?!\w)", lambda _: names[0], earlier, count=1)
+
+
+def standalone_question(question: str, history: Sequence[Turn], similar: Similarity | None = None) -> str:
+    """Replace pronouns that point back at the last turn with what they refer to; a fragment ("And
+    Japan?") becomes the last question asked about it, where ``similar`` finds what it stands in for."""
     if not history or not needs_history(question):
         return question
     last = history[-1]
+    fragment = _fragment(question)
+    if fragment:
+        # The last question as it was understood, so that "And Japan?" can follow "And Korea?".
+        understood = last.answer.standalone_question if isinstance(last.answer, Answer) else ""
+        earlier = understood or standalone_question(last.question, history[:-1], similar)
+        asked = _asked_again(fragment, earlier, similar)
+        if asked:
+            return asked
     stripped = _LEADING_FILLER.sub("", question)
     rewritten = stripped[:1].upper() + stripped[1:]
     person = _person(last)
@@ -149,8 +215,8 @@ def standalone_question(question: str, history: Sequence[Turn]) -> str:
     return rewritten
 
 
-def retrieval_query(question: str, history: Sequence[Turn]) -> str:
+def retrieval_query(question: str, history: Sequence[Turn], similar: Similarity | None = None) -> str:
     """The standalone question plus the last question's words, which retrieval may need for context."""
     if not history or not needs_history(question):
         return question
-    return f"{standalone_question(question, history)} {history[-1].question}"
+    return f"{standalone_question(question, history, similar)} {history[-1].question}"

@@ -305,12 +305,14 @@ class QA:
                 searched = f"Searched {len(documents)} of {len(self.documents)} documents."
                 message = f"{message} {searched}".strip()
         turns = self.resolve_history(history, answerer=answerer, documents=documents)
-        standalone = standalone_question(question, turns)
+        standalone = standalone_question(question, turns, self._similarity)
         settings = self.settings.answer
         timings: dict[str, float] = {}
         wanted = max(top_k or 0, settings.passages)
         depth = max(wanted, settings.name_search_depth) if settings.require_named_entities else wanted
-        passages = self._retrieve(retrieval_query(question, turns), depth, ids=documents, timings=timings)
+        passages = self._retrieve(
+            retrieval_query(question, turns, self._similarity), depth, ids=documents, timings=timings
+        )
         if settings.require_named_entities:
             passages = bring_named_forward(standalone, passages, settings.passages)
         passages = passages[:wanted]
@@ -347,6 +349,11 @@ class QA:
         )
 
     # --- helpers ----------------------------------------------------------------------------
+
+    def _similarity(self, text: str, others: Sequence[str]) -> list[float]:
+        """Cosine of ``text`` and each of ``others`` in the embedding space (for "And Japan?")."""
+        vectors = self.encoder.encode([text, *others])
+        return [float(v) for v in vectors[1:] @ vectors[0]]
 
     def _language_of(self, passages: Sequence[Passage]) -> str:
         """Why a question may have been declined: "" unless most of the passages read are in a language
