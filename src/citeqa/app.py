@@ -401,6 +401,9 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
         reload_button.click(reload, session, [session, corpus, upload_status, scope], api_name="reload")
         forget_button.click(forget_uploads, session, [session, corpus, upload_status, scope], api_name="forget")
         demo.load(show_corpus, session, [session, corpus, scope], api_visibility="private")
+        # Another tab may have read the folder again since this page loaded: the list is brought up to
+        # date when it is opened, not only when the page is.
+        scope.focus(show_corpus, session, [session, corpus, scope], api_visibility="private", show_progress="hidden")
         export_button.click(export, turns, export_file, api_name="export")
         files.upload(
             hold_questions, files, [question, ask_button, upload_status], queue=False, api_visibility="private"
