@@ -125,6 +125,11 @@ def test_a_fragment_like_nothing_in_the_last_question_is_not_forced_into_it() ->
     talks = [Turn("Who hosted the Space Engagement Talks?", "Mastalir")]
     # "Garrant" is like neither "Space", "Engagement" nor "Talks": no "Space Engagement Garrant".
     assert standalone_question("What about Garrant?", talks, alike({})) == "What about Garrant?"
+    # Most like the last answer ("Japan"), the fragment is set against it, and no name in the question
+    # can give way to it: "Which country did South Korea meet?" would be another question.
+    met = [Turn("Which country did the U.S. meet?", "Japan")]
+    met_alike = alike({("South Korea", "Japan"): 0.75, ("South Korea", "U.S."): 0.5})
+    assert standalone_question("And South Korea?", met, met_alike) == "South Korea?"
     # Without a way to compare names, and for a phrase that is not one, the question is left as it is.
     assert standalone_question("And Japan?", talks) == "Japan?"
     assert standalone_question("And the new base?", talks, alike({})) == "The new base?"

@@ -13,9 +13,11 @@ from citeqa.documents import (
     find_title,
     load_directory,
     pages_without_text,
+    read_document,
     read_zip,
 )
-from citeqa.formats import pdf_pages
+from citeqa.formats import html_text, pdf_pages
+from citeqa.sessions import upload_id
 from tests.pdf_fixture import make_pdf
 
 
@@ -301,6 +303,11 @@ def test_a_book_page_is_titled_by_its_own_headline_not_the_books(tmp_path: Path)
     by_id = {d.id: d for d in load_directory(tmp_path).documents}
     assert by_id["ch03-01"].title == "Variables and Mutability"
     assert by_id["ch00"].title == "Introduction"
+    # Inside the main content, breadcrumbs and hidden headings are no headline either.
+    (tmp_path / "crumbs.html").write_text(
+        "<main><nav><h2>Breadcrumbs</h2></nav><h3 hidden>Skip</h3><h1>Real title</h1><p>Text.</p></main>", "utf-8"
+    )
+    assert read_document(tmp_path / "crumbs.html", "crumbs").title == "Real title"
     assert "Rust Programming Language" not in by_id["ch03-01"].text
 
 
@@ -471,6 +478,7 @@ def test_a_zipped_folder_named_as_its_archive_is_not_a_level_of_its_own() -> Non
 
     zipped_folder = {"Notes/a.txt": b"A\n\nFirst.", "Notes/sub/b.txt": b"B\n\nSecond.", "__MACOSX/Notes/._a": b"\x00"}
     assert ids(zipped_folder, "uploads/notes") == ["uploads/notes/a", "uploads/notes/sub/b"]
+    assert ids(zipped_folder, upload_id("Notes (1).zip")) == ["uploads/Notes _1/a", "uploads/Notes _1/sub/b"]
     # A folder named otherwise says something about what it holds; beside a file, it is a level.
     assert ids({"reports/a.txt": b"A\n\nFirst."}, "uploads/q3") == ["uploads/q3/reports/a"]
     beside = {"notes/a.txt": b"A\n\nFirst.", "b.txt": b"B\n\nSecond."}
@@ -497,10 +505,14 @@ def test_plain_text_without_an_extension_is_read_and_a_version_number_is_not_an_
     # A program or database behind a bare name: control characters, no NUL in its first bytes.
     (tmp_path / "tool").write_bytes(b"\x7fELF\x02\x01\x01" + bytes(range(1, 32)) * 40)
     (tmp_path / "archive.7z").write_bytes(b"7z\xbc\xaf\x27\x1c")
+    # A full stop in a name is no type; a log's colour codes are text's, not a program's.
+    (tmp_path / "Minutes. Final draft").write_text("Minutes\n\nThe budget was approved.", encoding="utf-8")
+    (tmp_path / "build-log").write_text("Build\n\n" + "\x1b[32mok\x1b[0m step passed\n" * 20, encoding="utf-8")
     with caplog.at_level(logging.WARNING):
         corpus = load_directory(tmp_path)
     by_id = {d.id: d for d in corpus.documents}
-    assert set(by_id) == {"README", "MPL-2.0", "notes-v1.2"}  # no warning that "MPL-2.0" and "MPL-2" clash
+    # No warning that "MPL-2.0" and "MPL-2" clash.
+    assert set(by_id) == {"README", "MPL-2.0", "notes-v1.2", "Minutes. Final draft", "build-log"}
     assert by_id["MPL-2.0"].title == "Mozilla Public License Version 2.0"
     assert by_id["README"].text == "Harbour tools\n\nRun harbour-sync nightly."
     skipped = {s.path: s.reason for s in corpus.skipped}
@@ -546,6 +558,33 @@ def test_restructuredtext_is_read_as_the_text_it_renders_to(tmp_path: Path) -> N
     assert by_id["topic"].title == "AWS CLI S3 Configuration"
 
 
+def test_sphinx_directives_keep_their_text(tmp_path: Path) -> None:
+    # docutils alone drops a directive it does not know with all it holds: Python's documentation
+    # would lose every function's description.
+    (tmp_path / "functions.rst").write_text(
+        "Built-in functions\n==================\n\n"
+        ".. function:: open(file, mode='r')\n   :noindex:\n\n"
+        "   Open *file* and return a :term:`file object`.\n\n"
+        "   .. versionchanged:: 3.3\n      The *opener* parameter was added.\n\n"
+        ".. class:: PurePosixPath(*pathsegments)\n\n   A subclass of :class:`PurePath`.\n\n"
+        ".. only:: html\n\n   Shown in HTML builds.\n\n"
+        ".. toctree::\n\n   intro\n   usage\n\nAfter.\n",
+        encoding="utf-8",
+    )
+    (document,) = load_directory(tmp_path).documents
+    assert document.text.split("\n\n") == [
+        "Built-in functions",
+        "open(file, mode='r')",
+        "Open file and return a file object.",
+        "Changed in version 3.3",  # the words Sphinx shows before the version
+        "The opener parameter was added.",
+        "PurePosixPath(*pathsegments)",  # docutils' own "class" directive would have dropped the signature
+        "A subclass of PurePath.",
+        "Shown in HTML builds.",  # "only:: html" is a condition, not words; a table of contents is none
+        "After.",
+    ]
+
+
 def test_a_code_listing_keeps_its_lines_and_indentation(tmp_path: Path) -> None:
     (tmp_path / "guide.html").write_text(
         "<h1>Guide</h1><p>Define it:</p><pre><code>\n    def harbour(x):\n        if x:\n            return 1\n"
@@ -561,3 +600,5 @@ def test_a_code_listing_keeps_its_lines_and_indentation(tmp_path: Path) -> None:
         "Run | make chat",  # inside a table's cell a listing is one line, so the row is too
     ]
     assert "for x in y:\n    print(x)" in by_id["notes"].text
+    # An icon font's private-use glyph in the page is not taken for a listing's place.
+    assert html_text("<p>Icon \ue0000\ue000 here</p><pre>code</pre>")[0] == "Icon 0 here\n\ncode"

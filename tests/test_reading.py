@@ -131,10 +131,20 @@ def test_a_span_that_runs_on_into_the_next_sentence_or_paragraph_is_kept_to_its_
     # A line wrapped inside a sentence is no boundary: "Free Software\nFoundation" stays one name.
     # The item's number "8." is a sentence of its own: the span keeps to the one holding most of it.
     assert quotes == ["Free Software\nFoundation", "glob operator", "If you wish to incorporate parts"]
-    # Asked for a sentence, the reader's span only says where to look: the sentences it touches are the answer.
+    # Asked for a sentence, the reader's span only says where to look: the sentences it touches are the
+    # answer, within one paragraph.
     answerer = ReaderAnswerer(SpansAt(tmp_path, text, ["glob operator! Glob"]))  # type: ignore[arg-type]
     (why,) = answerer.run("Why is glob risky?", [passage], {"gpl": document}, 3)
     assert why.quote == text[text.index("Be careful") :]
+    answerer = ReaderAnswerer(SpansAt(tmp_path, text, ["the Free Software\nFoundation.\n\n  8. If"]))  # type: ignore[arg-type]
+    (why,) = answerer.run("Why is the license version free?", [passage], {"gpl": document}, 3)
+    assert why.quote == text[: text.index("\n\n")]
+    # The full stop that ends an acronym is the acronym's.
+    us = "The talks were hosted in the U.S. They lasted two days."
+    us_document = document_from_text("us", us)
+    us_passage = Passage(Span.of(us_document, 0, len(us)), 1.0, 1.0, 1.0)
+    answerer = ReaderAnswerer(SpansAt(tmp_path, us, ["the U.S. They"]))  # type: ignore[arg-type]
+    assert [c.quote for c in answerer.run("Who?", [us_passage], {"us": us_document}, 3)] == ["the U.S."]
 
 
 def test_a_headings_number_is_never_an_answer(tmp_path: Path) -> None:

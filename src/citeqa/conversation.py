@@ -153,15 +153,18 @@ def _fragment(question: str) -> str | None:
 # How alike a fragment's name and a name in the earlier question must be for one to stand in for the
 # other (all-MiniLM-L6-v2 cosine): "Japan" and "Korea" 0.73, "France" and "Germany" 0.72, "2023" and
 # "2022" 0.92; "Japan" and "Forces" 0.20. Rare names are strangers to it ("Garrant" and "Mastalir"
-# 0.23, below "Garrant" and "Talks" 0.26), so a person's name is never swapped: the question stays as it is.
+# 0.23, below "Garrant" and "Talks" 0.26): such a name is left out of the question rather than forced
+# in where it does not belong. Common ones do swap ("Smith" and "Jones" 0.47).
 MIN_NAME_SIMILARITY = 0.4
 _DETERMINERS = frozenset({"the", "a", "an"})
 
 
-def _asked_again(fragment: str, earlier: str, similar: Similarity | None) -> str | None:
+def _asked_again(fragment: str, earlier: str, answer: str | None, similar: Similarity | None) -> str | None:
     """The earlier question asked about ``fragment`` instead: a time or place added to it ("in 2023"),
     or a name put in place of the one in it most like it ("When was U.S. Space Forces Korea
-    activated?" + "Japan" → "… Forces Japan …"). None when neither fits."""
+    activated?" + "Japan" → "… Forces Japan …"). None when neither fits, and when the fragment is most
+    like the earlier ``answer``: "And South Korea?" after "Which country did the U.S. meet?" — "Japan"
+    sets South Korea against the answer, and no name in the question can give way to it."""
     earlier = earlier.strip()
     if _PREPOSITION.match(fragment):
         return f"{earlier.rstrip('?. ')} {fragment}?"
@@ -175,9 +178,9 @@ def _asked_again(fragment: str, earlier: str, similar: Similarity | None) -> str
     candidates = [c for c in candidates if re.search(rf"(?<!\w){re.escape(c)}(?!\w)", earlier)]
     if not candidates:
         return None
-    scores = similar(names[0], candidates)
+    scores = similar(names[0], [*candidates, *([answer] if answer else [])])
     best = max(range(len(candidates)), key=lambda i: scores[i])
-    if scores[best] < MIN_NAME_SIMILARITY:
+    if scores[best] < MIN_NAME_SIMILARITY or (answer and scores[-1] >= scores[best]):
         return None
     return re.sub(rf"(?<!\w){re.escape(candidates[best])}(?!\w)", lambda _: names[0], earlier, count=1)
 
@@ -193,7 +196,7 @@ def standalone_question(question: str, history: Sequence[Turn], similar: Similar
         # The last question as it was understood, so that "And Japan?" can follow "And Korea?".
         understood = last.answer.standalone_question if isinstance(last.answer, Answer) else ""
         earlier = understood or standalone_question(last.question, history[:-1], similar)
-        asked = _asked_again(fragment, earlier, similar)
+        asked = _asked_again(fragment, earlier, last.answer_text, similar)
         if asked:
             return asked
     stripped = _LEADING_FILLER.sub("", question)

@@ -198,7 +198,8 @@ def file_type(path: PurePath) -> str:
     (and are read as plain text), as have "README" and "LICENSE".
     """
     suffix = path.suffix.lower()
-    return suffix if any(ch.isalpha() for ch in suffix) else ""
+    # "Minutes. Final draft" has a full stop in its name, not a type.
+    return suffix if any(ch.isalpha() for ch in suffix) and not any(ch.isspace() for ch in suffix) else ""
 
 
 def without_type(path: PurePath) -> PurePath:
@@ -292,7 +293,9 @@ def read_zip(data: bytes, prefix: str, *, max_bytes: int, max_total_bytes: int) 
     tops = {path.parts[0] for path in paths}
     if len(tops) == 1 and all(len(path.parts) > 1 for path in paths):
         (top,) = tops
-        if top.casefold() == prefix.rsplit("/", 1)[-1].casefold():
+        named = prefix.rsplit("/", 1)[-1]
+        # A browser saves a second download of "Notes.zip" as "Notes (1).zip": its id ends " _1".
+        if top.casefold() in {named.casefold(), re.sub(r" _\d+$", "", named).casefold()}:
             paths = {path.relative_to(top): member for path, member in paths.items()}
     corpus, total = LoadedCorpus(), 0
     for relative, doc_id in sorted(document_ids(list(paths)).items()):
@@ -397,7 +400,8 @@ _MAX_CONTROL_SHARE = 0.01
 
 def _control_share(text: str) -> float:
     sample = text[:65536]
-    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v")
+    # Escape starts a terminal's colour codes, which logs keep; it is text's, not a program's.
+    controls = sum(1 for ch in sample if unicodedata.category(ch) == "Cc" and ch not in "\t\n\r\f\v\x1b")
     return controls / max(len(sample), 1)
 
 

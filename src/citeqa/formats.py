@@ -89,12 +89,9 @@ def html_text(markup: str) -> tuple[str, str]:
     import html_text
     from bs4 import BeautifulSoup
 
-    soup = BeautifulSoup(markup, "html.parser")
-    # A page's main content starts with its own headline; a book's pages (mdBook) put the book's name
-    # in an <h1> above it, on every page, and a section's page may head itself with an <h2>.
-    mains = soup.find_all("main") or soup.find_all(role="main")
-    own = mains[0].find(["h1", "h2", "h3"]) if len(mains) == 1 else None
-    heading = own or soup.find("h1") or soup.find("title")
+    # The listing marks below must be the only private-use U+E000 (an icon font's glyph, not text).
+    soup = BeautifulSoup(markup.replace(_LISTING, ""), "html.parser")
+    heading = soup.find("h1") or soup.find("title")
     title = " ".join(heading.get_text().split()) if heading else ""
     # Menus and footers repeat on every page of a site and answer nothing about this one; controls
     # (buttons, drop-downs, whatever the page's ARIA roles call a menu or toolbar) are not text either.
@@ -111,6 +108,10 @@ def html_text(markup: str) -> tuple[str, str]:
     mains = soup.find_all("main") or soup.find_all(role="main")
     if len(mains) == 1 and mains[0].get_text(strip=True):
         soup = BeautifulSoup(str(mains[0]), "html.parser")
+        # Its own headline, once menus and hidden parts are gone: a book's pages (mdBook) put the
+        # book's name in an <h1> above it on every page, and a section's page heads itself with an <h2>.
+        own = soup.find("h1") or soup.find(["h2", "h3"])
+        title = " ".join(own.get_text().split()) if own else title
     # Preformatted text (code, a shell session) is put back as it stands, lines and indentation
     # kept: html-text would run a listing into one line, and trimming each line would flatten it.
     listings = []
@@ -178,6 +179,24 @@ def markdown_text(source: str) -> tuple[str, str]:
 # reStructuredText is read by docutils alone, without Sphinx, so Sphinx's roles (":ref:`Setup
 # <setup>`", ":py:func:`~pkg.open`") would show as raw markup; they become the text Sphinx shows.
 _RST_ROLE = re.compile(r":(?:[\w.+-]+:)+`([^`]+)`")
+# Sphinx's directives are unknown to docutils, which drops each with all it holds: a function's
+# description under ".. function:: open(file)", a ".. versionchanged::" note. Their argument and body
+# are kept as text instead; ".. class::" is docutils' own directive too, but in a Sphinx file it is
+# Sphinx's. Those that hold no prose (a table of contents, index entries) are left for docutils to drop.
+_RST_DIRECTIVE = re.compile(r"^(?P<indent>[ \t]*)\.\.[ \t]+(?P<name>[\w:.+-]+)::(?P<argument>.*)$")
+_RST_OPTION = re.compile(r"^[ \t]+:[\w-]+:")
+_SPHINX_WITHOUT_TEXT = frozenset(
+    {"toctree", "index", "highlight", "tabularcolumns", "currentmodule", "default-domain", "literalinclude"}
+)
+_SPHINX_ARGUMENT_NOT_TEXT = frozenset({"only", "ifconfig"})  # "only:: html": a condition, not words
+# The words Sphinx puts before a directive's argument, so that "3.3" reads as what it is.
+_SPHINX_LEAD_WORDS = {
+    "versionadded": "Added in version",
+    "versionchanged": "Changed in version",
+    "deprecated": "Deprecated since version",
+    "versionremoved": "Removed in version",
+    "seealso": "See also",
+}
 _RST_SETTINGS = {
     # Nothing is read from outside the file (".. include:: /etc/passwd" in an upload) and no raw
     # HTML passes through; broken markup is read as well as it can be, never reported or fatal.
@@ -202,6 +221,31 @@ def _role_text(match: re.Match[str]) -> str:
     return f"``{content.lstrip('!')}``"
 
 
+def _sphinx_directives_as_text(source: str) -> str:
+    """``source`` with each Sphinx directive's argument as a paragraph and its body as an indented block."""
+    from docutils.parsers.rst.languages import get_language
+
+    known = set(get_language("en").directives) - {"class"}
+    lines, kept = source.splitlines(), []
+    number = 0
+    while number < len(lines):
+        directive = _RST_DIRECTIVE.match(lines[number])
+        name = directive["name"] if directive else ""
+        if not directive or name in known or name in _SPHINX_WITHOUT_TEXT:
+            kept.append(lines[number])
+            number += 1
+            continue
+        number += 1
+        while number < len(lines) and _RST_OPTION.match(lines[number]):
+            number += 1  # ":noindex:", ":module: os": settings, not text
+        argument = "" if name in _SPHINX_ARGUMENT_NOT_TEXT else directive["argument"].strip()
+        if name in _SPHINX_LEAD_WORDS:
+            argument = f"{_SPHINX_LEAD_WORDS[name]} {argument}".strip()
+        # The blank line after the argument makes the body a block of its own, not the argument's definition.
+        kept += [directive["indent"] + argument, ""] if argument else [""]
+    return "\n".join(kept)
+
+
 def rst_text(source: str) -> tuple[str, str]:
     """A reStructuredText file (Python's and Sphinx's documentation) as the text it renders to, and
     its title: the document's own, else a ``:title:`` field at its top."""
@@ -209,7 +253,8 @@ def rst_text(source: str) -> tuple[str, str]:
     from docutils.core import publish_parts
 
     try:
-        parts = publish_parts(_RST_ROLE.sub(_role_text, source), writer="html5", settings_overrides=_RST_SETTINGS)
+        source = _sphinx_directives_as_text(_RST_ROLE.sub(_role_text, source))
+        parts = publish_parts(source, writer="html5", settings_overrides=_RST_SETTINGS)
     except Exception as error:  # docutils raises its own kinds for markup it cannot recover from
         raise UnreadableDocument(f"unreadable reStructuredText ({type(error).__name__}: {error})") from error
     text, title = html_text(parts["html_body"])

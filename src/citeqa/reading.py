@@ -46,22 +46,22 @@ class ReaderAnswerer:
             if span.passage_index not in sentences:
                 sentences[span.passage_index] = split_sentences(passage.text)
             covering = [(s, e) for s, e in sentences[span.passage_index] if s < end and start < e]
-            if len(covering) > 1 and not sentence_answer:
-                # A span that runs on into the next sentence ("the glob operator! Glob") is kept to the
-                # sentence holding most of it: the reader reads a full stop as any other word.
+            # The reader reads a full stop and a blank line as any other word or space: a span that runs
+            # on into the next sentence ("the glob operator! Glob") is kept to the sentence holding most
+            # of it. An answer that is a sentence may be several, but never across a paragraph.
+            if len(covering) > 1 and (not sentence_answer or _PARAGRAPH_BREAK.search(passage.text, start, end)):
                 s, e = max(covering, key=lambda c: min(end, c[1]) - max(start, c[0]))
                 cut_at_its_end = end > e
                 start, end = _trim(passage.text, max(start, s), min(end, e))
-                while cut_at_its_end and end > start and passage.text[end - 1] in ".!?":
-                    end -= 1
+                if cut_at_its_end and not _ACRONYM_AT_END.search(passage.text, start, end):
+                    while end > start and passage.text[end - 1] in ".!?":
+                        end -= 1
                 covering = [(s, e)]
-            # A span across a table's cells ("Built | 1860") or paragraphs ("Foundation." / "8. If you…")
-            # is two answers run together, neither of them chosen: the reader reads a bar and a blank
-            # line as any other space.
+            # A span across a table's cells ("Built | 1860") is two answers run together: the reader
+            # reads the bar as any other word.
             if (
                 end <= start
                 or (TABLE_CELL_SEPARATOR in passage.text[start:end] and not sentence_answer)
-                or _PARAGRAPH_BREAK.search(passage.text, start, end)
                 or _is_section_number(passage.text, start, end)
             ):
                 continue
@@ -81,6 +81,8 @@ class ReaderAnswerer:
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")
+# "U.S." ends in its own full stop, not the sentence's.
+_ACRONYM_AT_END = re.compile(r"(?<![\w.])(?:[A-Z]\.){2,}$")
 # A heading's number ("3.3 Invoking asn1Decoding", "1.3. Language used"): it labels a section and
 # answers nothing, yet sits where the reader looks for a number.
 _SECTION_NUMBER = re.compile(r"(?:\d+\.)+\d*")
