@@ -1,4 +1,5 @@
-"""PDF texts kept beside the index: a restart reads each unchanged PDF from the cache, not from pypdf."""
+"""Texts kept beside the index: a restart reads each unchanged PDF or reStructuredText file from the
+cache, not from pypdf or docutils."""
 
 from __future__ import annotations
 
@@ -121,3 +122,29 @@ def test_prune_drops_half_written_entries_of_killed_loads_but_not_fresh_ones(tmp
     os.utime(old, (two_hours_ago, two_hours_ago))
     ExtractionCache(folder).prune()
     assert not old.exists() and fresh.exists()
+
+
+def test_restructuredtext_is_kept_too_with_its_title_and_encoding(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    rendered: list[str] = []
+    real = citeqa.formats.rst_text
+
+    def counting(source: str) -> tuple[str, str]:
+        rendered.append(source)
+        return real(source)
+
+    monkeypatch.setattr(citeqa.formats, "rst_text", counting)
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    (corpus / "guide.rst").write_bytes(
+        "Caf\xe9 guide\n===========\n\n.. function:: brew(x)\n\n   Brews *x*.\n".encode("cp1252")
+    )
+    first = load_directory(corpus, cache=ExtractionCache(tmp_path / "cache"))
+    with caplog.at_level("WARNING"):
+        second = load_directory(corpus, cache=ExtractionCache(tmp_path / "cache"))
+    assert len(rendered) == 1 and first.documents == second.documents
+    (guide,) = second.documents
+    assert guide.title == "Café guide" and "Brews x." in guide.text
+    # Read from the cache, a file in a guessed encoding still says so.
+    assert guide.encoding_guessed and "guide.rst is not UTF-8" in caplog.text

@@ -240,6 +240,10 @@ def document_from_bytes(
     elif suffix in _BINARY_FORMATS:
         text, title = _BINARY_FORMATS[suffix](data)
         document = document_from_text(doc_id, text, source=source, title=title)
+    elif suffix in (".rst", ".rest"):
+        read = cache.pages(data, _rst_text, "rst") if cache is not None else _rst_text(data)
+        text, title, encoding = read
+        document = document_from_text(doc_id, text, source=source, title=title, encoding=encoding)
     else:
         is_html = suffix in (".html", ".htm")
         text, encoding = _decode(data, is_html=is_html)
@@ -247,19 +251,26 @@ def document_from_bytes(
             text, title = formats.html_text(text)
         elif suffix in (".md", ".markdown"):
             text, title = formats.markdown_text(text)
-        elif suffix in (".rst", ".rest"):
-            text, title = formats.rst_text(text)
         elif suffix == ".csv":
             text, title = formats.csv_text(text), stem
         elif not suffix and _control_share(text) > _MAX_CONTROL_SHARE:
             # A name without an extension promises nothing: a program or a database file may hide behind it.
             raise UnreadableDocument("binary file (control characters; not text)")
         document = document_from_text(doc_id, text, source=source, title=title, encoding=encoding)
-        if document.encoding_guessed:
-            logger.warning("%s is not UTF-8; read as %s (save it as UTF-8 if its accents look wrong)", shown, encoding)
+    if document.encoding_guessed:
+        logger.warning(
+            "%s is not UTF-8; read as %s (save it as UTF-8 if its accents look wrong)", shown, document.encoding
+        )
     if not document.text.strip():
         raise UnreadableDocument("no text could be extracted")
     return document
+
+
+def _rst_text(data: bytes) -> list[str]:
+    """A reStructuredText file's text, title and encoding, as the extraction cache keeps them."""
+    text, encoding = _decode(data)
+    text, title = formats.rst_text(text)
+    return [text, title, encoding]
 
 
 # A zip's members are read in memory, never unpacked: these bound what one archive may hold.
