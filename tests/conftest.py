@@ -42,3 +42,18 @@ def chat_url(qa: object) -> Iterator[str]:
     demo = launch(qa, host="127.0.0.1", port=port, block=False)  # type: ignore[arg-type]
     yield f"http://127.0.0.1:{port}/"
     demo.close()
+
+
+@pytest.fixture
+def folder_chat(corpus_dir: Path, tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The chat over a copy of the corpus that it can read again: its address and the folder."""
+    from citeqa import QA
+    from citeqa.app import launch
+
+    folder = tmp_path / "docs"
+    shutil.copytree(corpus_dir, folder)
+    qa = QA.from_directory(folder, index_dir=tmp_path / "index", progress=False)
+    port = free_port()
+    demo = launch(qa, port=port, corpus_dir=folder, index_dir=tmp_path / "index", block=False)
+    yield f"http://127.0.0.1:{port}/", folder
+    demo.close()

@@ -181,7 +181,7 @@ def test_upload_status_says_when_a_document_is_in_a_language_the_models_do_not_r
     )
     (tmp_path / "notes.txt").write_text("Notes\n\nThe quay reopens in March after the storm repairs.", "utf-8")
     documents, problems = read_uploads([str(tmp_path / "port.txt"), str(tmp_path / "notes.txt")], 10_000_000)
-    status = describe_upload(documents, problems, LanguageGuesser().other_language)
+    status = describe_upload(documents, problems, LanguageGuesser().of_document)
     assert "Le port is in French: citeqa's models read English" in status and "Notes is in" not in status
 
 
@@ -218,53 +218,38 @@ def test_uploads_are_per_session_and_refusals_name_the_file(chat_url: str, tmp_p
 
 
 def test_reading_the_folder_again_adds_changes_and_removes_and_keeps_each_sessions_uploads(
-    corpus_dir: Path, tmp_path: Path
+    folder_chat: tuple[str, Path], tmp_path: Path
 ) -> None:
-    import shutil
-
     from gradio_client import Client, handle_file
 
-    from citeqa.app import launch
-    from tests.conftest import free_port
-
-    folder = tmp_path / "docs"
-    shutil.copytree(corpus_dir, folder)
-    qa = QA.from_directory(folder, index_dir=tmp_path / "index", progress=False)
-    port = free_port()
-    demo = launch(qa, port=port, corpus_dir=folder, index_dir=tmp_path / "index", block=False)
-    try:
-        url = f"http://127.0.0.1:{port}/"
-        alice, bob = Client(url, verbose=False), Client(url, verbose=False)
-        upload = tmp_path / "moonbase.md"
-        upload.write_text(
-            "Moon base report\n\nThe lunar outpost Artemis Station was completed by Helios Corp.", "utf-8"
-        )
-        alice.predict([handle_file(str(upload))], api_name="/upload")
-        (folder / "harbour.txt").write_text("Harbour notes\n\nThe Ardmore ferry leaves Port Ellen at nine.", "utf-8")
-        (folder / "us-japan-space-engagement-talks.txt").unlink()
-        corpus, status, scope = bob.predict(api_name="/reload")
-        assert "2 documents (new: harbour; removed: us-japan-space-engagement-talks)" in status
-        assert "Harbour notes" in corpus and "harbour" in str(scope)
-        # Alice's upload is laid over the corpus as it is now.
-        for question, expected in [
-            ("When does the Ardmore ferry leave Port Ellen?", "nine"),
-            ("Which company completed the lunar outpost?", "Helios"),
-        ]:
-            chat, _, _ = alice.predict(question, [], api_name="/ask")
-            assert expected in content_text(chat[-1]["content"])
-        chat, _, _ = bob.predict("Which company completed the lunar outpost?", [], api_name="/ask")
-        assert "Helios" not in content_text(chat[-1]["content"])
-        # The index on disk was brought up to date too: the next start embeds nothing.
-        assert QA.from_directory(folder, index_dir=tmp_path / "index", progress=False).build.documents_embedded == 0
-        # A folder emptied by mistake loses nothing already loaded.
-        for path in folder.iterdir():
-            path.unlink()
-        _, status, _ = bob.predict(api_name="/reload")
-        assert "Could not read" in status and "the documents loaded before stay" in status
-        chat, _, _ = bob.predict("When does the Ardmore ferry leave Port Ellen?", [], api_name="/ask")
-        assert "nine" in content_text(chat[-1]["content"])
-    finally:
-        demo.close()
+    url, folder = folder_chat
+    alice, bob = Client(url, verbose=False), Client(url, verbose=False)
+    upload = tmp_path / "moonbase.md"
+    upload.write_text("Moon base report\n\nThe lunar outpost Artemis Station was completed by Helios Corp.", "utf-8")
+    alice.predict([handle_file(str(upload))], api_name="/upload")
+    (folder / "harbour.txt").write_text("Harbour notes\n\nThe Ardmore ferry leaves Port Ellen at nine.", "utf-8")
+    (folder / "us-japan-space-engagement-talks.txt").unlink()
+    corpus, status, scope = bob.predict(api_name="/reload")
+    assert "2 documents (new: harbour; removed: us-japan-space-engagement-talks)" in status
+    assert "Harbour notes" in corpus and "harbour" in str(scope)
+    # Alice's upload is laid over the corpus as it is now.
+    for question, expected in [
+        ("When does the Ardmore ferry leave Port Ellen?", "nine"),
+        ("Which company completed the lunar outpost?", "Helios"),
+    ]:
+        chat, _, _ = alice.predict(question, [], api_name="/ask")
+        assert expected in content_text(chat[-1]["content"])
+    chat, _, _ = bob.predict("Which company completed the lunar outpost?", [], api_name="/ask")
+    assert "Helios" not in content_text(chat[-1]["content"])
+    # The index on disk was brought up to date too: the next start embeds nothing.
+    assert QA.from_directory(folder, index_dir=tmp_path / "index", progress=False).build.documents_embedded == 0
+    # A folder emptied by mistake loses nothing already loaded.
+    for path in folder.iterdir():
+        path.unlink()
+    _, status, _ = bob.predict(api_name="/reload")
+    assert "Could not read" in status and "the documents loaded before stay" in status
+    chat, _, _ = bob.predict("When does the Ardmore ferry leave Port Ellen?", [], api_name="/ask")
+    assert "nine" in content_text(chat[-1]["content"])
 
 
 def test_a_zip_upload_adds_the_documents_inside_it(chat_url: str, tmp_path: Path) -> None:

@@ -165,32 +165,21 @@ def test_questions_wait_while_an_upload_is_indexed(chat_url: str, tmp_path: Path
         browser.close()
 
 
-def test_a_tab_open_before_the_folder_was_read_again_offers_the_new_documents(corpus_dir: Path, tmp_path: Path) -> None:
+def test_a_tab_open_before_the_folder_was_read_again_offers_the_new_documents(folder_chat: tuple[str, Path]) -> None:
     from playwright.sync_api import expect, sync_playwright
 
-    from citeqa import QA
-    from citeqa.app import launch
-    from tests.conftest import free_port
-
-    folder = tmp_path / "docs"
-    shutil.copytree(corpus_dir, folder)
-    qa = QA.from_directory(folder, index_dir=tmp_path / "index", progress=False)
-    port = free_port()
-    demo = launch(qa, port=port, corpus_dir=folder, index_dir=tmp_path / "index", block=False)
-    try:
-        with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-            first, second = browser.new_page(), browser.new_page()
-            for page in (first, second):
-                page.goto(f"http://127.0.0.1:{port}/")
-                page.get_by_role("textbox", name="Question", exact=True).wait_for()
-            (folder / "ferry.txt").write_text("Ferry timetable\n\nThe ferry leaves the west quay at 07:15.", "utf-8")
-            first.get_by_text("Documents", exact=True).click()
-            first.get_by_role("button", name=f"Read {folder} again").click()
-            expect(first.get_by_text("new: ferry")).to_be_visible(timeout=60_000)
-            # The second tab loaded before the folder changed; opening its list brings it up to date.
-            second.locator("#citeqa-scope input").click()
-            expect(second.locator("ul[role=listbox] li", has_text="Ferry timetable")).to_be_visible(timeout=30_000)
-            browser.close()
-    finally:
-        demo.close()
+    url, folder = folder_chat
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        first, second = browser.new_page(), browser.new_page()
+        for page in (first, second):
+            page.goto(url)
+            page.get_by_role("textbox", name="Question", exact=True).wait_for()
+        (folder / "ferry.txt").write_text("Ferry timetable\n\nThe ferry leaves the west quay at 07:15.", "utf-8")
+        first.get_by_text("Documents", exact=True).click()
+        first.get_by_role("button", name=f"Read {folder} again").click()
+        expect(first.get_by_text("new: ferry")).to_be_visible(timeout=60_000)
+        # The second tab loaded before the folder changed; opening its list brings it up to date.
+        second.locator("#citeqa-scope input").click()
+        expect(second.locator("ul[role=listbox] li", has_text="Ferry timetable")).to_be_visible(timeout=30_000)
+        browser.close()

@@ -22,7 +22,6 @@ from citeqa.documents import (
     pages_without_text,
 )
 from citeqa.formats import TABLE_CELL_SEPARATOR
-from citeqa.languages import DOCUMENT_SAMPLE_CHARS
 from citeqa.pipeline import QA, QuestionError
 from citeqa.sessions import SessionCorpus, SharedCorpus, read_uploads
 from citeqa.transcript import transcript
@@ -221,11 +220,11 @@ def document_choices(qa: QA) -> list[tuple[str, str]]:
 
 
 def describe_upload(
-    documents: list[Document], problems: list[str], language_of: Callable[[str], str | None] = lambda _: None
+    documents: list[Document], problems: list[str], language_of: Callable[[Document], str | None] = lambda _: None
 ) -> str:
     """What the upload box says: what was indexed, what may read wrongly, and what was refused and why.
 
-    ``language_of``: a text's language, if not one the models read (:meth:`LanguageGuesser.other_language`).
+    ``language_of``: a document's language, if not one the models read (:meth:`LanguageGuesser.of_document`).
     """
     added = ", ".join(html.escape(d.title) for d in documents)
     notes = [
@@ -241,7 +240,7 @@ def describe_upload(
         f"<br>{html.escape(d.title)} is in {language}: citeqa's models read English, so its answers will be few"
         " and poor."
         for d in documents
-        if (language := language_of(d.text[:DOCUMENT_SAMPLE_CHARS]))
+        if (language := language_of(d))
     ]
     return (
         (f"Indexed: {added}. Ask away." if documents else "")
@@ -306,7 +305,7 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
             uploads = (*(d for d in earlier if d.id not in replaced), *documents)
             session = SessionCorpus(base, uploads, current.with_documents(documents))
             current = session.qa
-        status = describe_upload(documents, problems, current.languages.other_language)
+        status = describe_upload(documents, problems, current.languages.of_document)
         return session, render_corpus(current), status, None, gr.Dropdown(choices=document_choices(current))
 
     def reload(session: SessionCorpus | None) -> tuple[Any, ...]:

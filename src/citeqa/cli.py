@@ -18,7 +18,7 @@ from citeqa.answers import Answer, one_line, passage_preview, quoted
 from citeqa.config import AnswererName, EncoderName, Settings
 from citeqa.conversation import Turn
 from citeqa.documents import READABLE_TYPES, Document, load_directory
-from citeqa.languages import DOCUMENT_SAMPLE_CHARS, LanguageGuesser
+from citeqa.languages import LanguageGuesser
 from citeqa.pipeline import QA, EmptyCorpusError, QuestionError, clean_question, default_index_dir
 from citeqa.transcript import answer_markdown
 
@@ -332,7 +332,7 @@ def documents(corpus: Annotated[Path, typer.Argument(help="Folder of documents."
         raise typer.Exit(2) from error
     languages = LanguageGuesser()
     for document in loaded.documents:
-        language = languages.other_language(document.text[:DOCUMENT_SAMPLE_CHARS])
+        language = languages.of_document(document)
         unread = f", in {language} (citeqa's models read English)" if language else ""
         typer.echo(f"{document.id}\t{document.title}\t{len(document.text):,} characters{_parts(document)}{unread}")
     if not loaded.documents:

@@ -218,8 +218,9 @@ def standalone_question(question: str, history: Sequence[Turn], similar: Similar
     return rewritten
 
 
-def retrieval_query(question: str, history: Sequence[Turn], similar: Similarity | None = None) -> str:
-    """The standalone question plus the last question's words, which retrieval may need for context."""
+def retrieval_query(question: str, history: Sequence[Turn], standalone: str | None = None) -> str:
+    """The standalone question (``standalone``, when already made) plus the last question's words,
+    which retrieval may need for context."""
     if not history or not needs_history(question):
         return question
-    return f"{standalone_question(question, history, similar)} {history[-1].question}"
+    return f"{standalone or standalone_question(question, history)} {history[-1].question}"

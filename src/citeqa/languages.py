@@ -8,7 +8,10 @@ say". py3langid (langid.py's model, 97 languages) names the language; it is trus
 from __future__ import annotations
 
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from citeqa.documents import Document
 
 # The language citeqa's models read.
 MODELS_LANGUAGE = "en"
@@ -50,6 +53,10 @@ class LanguageGuesser:
         if code == MODELS_LANGUAGE or probability < MIN_CONFIDENCE:
             return None
         return _NAMES.get(code, f"language '{code}'")
+
+    def of_document(self, document: Document) -> str | None:
+        """:meth:`other_language` of a document, judged by its opening pages."""
+        return self.other_language(document.text[:DOCUMENT_SAMPLE_CHARS])
 
     def _classify(self, text: str) -> tuple[str, float]:
         with self._lock:

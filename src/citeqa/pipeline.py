@@ -310,9 +310,7 @@ class QA:
         timings: dict[str, float] = {}
         wanted = max(top_k or 0, settings.passages)
         depth = max(wanted, settings.name_search_depth) if settings.require_named_entities else wanted
-        passages = self._retrieve(
-            retrieval_query(question, turns, self._similarity), depth, ids=documents, timings=timings
-        )
+        passages = self._retrieve(retrieval_query(question, turns, standalone), depth, ids=documents, timings=timings)
         if settings.require_named_entities:
             passages = bring_named_forward(standalone, passages, settings.passages)
         passages = passages[:wanted]
