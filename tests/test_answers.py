@@ -1,6 +1,9 @@
 from __future__ import annotations
 
-from citeqa.answers import Span, passage_preview, preview, quoted
+import json
+
+from citeqa.answers import Answer, Citation, Passage, Span, passage_preview, preview, quoted
+from citeqa.documents import document_from_text
 
 
 def test_quotes_are_marked_once() -> None:
@@ -35,3 +38,19 @@ def test_a_passage_preview_leaves_out_the_title_shown_beside_it() -> None:
     assert passage_preview(later, 100) == "The talks were a model of the alliance."
     only_title = Span("talks", title, 0, len(title), title, None)
     assert passage_preview(only_title, 100) == title
+
+
+def test_an_answer_comes_back_whole_from_its_json() -> None:
+    document = document_from_text("notes/boiler", "Boiler\n\nIt was installed by Varga Heating in 2021.")
+    start = document.text.index("Varga")
+    sentence = Span.of(document, document.text.index("It"), len(document.text))
+    citation = Citation(Span.of(document, start, start + len("Varga Heating")), sentence, 0.91)
+    passage = Passage(sentence, 0.7, 0.6, 3.2)
+    answer = Answer(
+        "Who installed it?", citation.quote, True, 0.91, (citation,), (passage,), "Who installed the boiler?"
+    )
+    answer.timings_ms["answer"] = 71.5
+    again = Answer.from_dict(json.loads(json.dumps(answer.to_dict())))
+    assert again == answer
+    declined = Answer("Who?", "The documents don't say.", False, 0.2, (), (passage,), message="Searched 1 of 2.")
+    assert Answer.from_dict(json.loads(json.dumps(declined.to_dict()))) == declined

@@ -7,9 +7,11 @@ import html
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from citeqa import QA
 from citeqa.answers import Answer, Citation, Passage, Span, passage_preview
-from citeqa.app import _highlight, render_answer
+from citeqa.app import VIEWER_HINT, _highlight, render_answer, render_document
 from citeqa.documents import document_from_text
 from tests.pdf_fixture import make_pdf
 
@@ -71,9 +73,18 @@ def test_the_conversation_exports_as_markdown_with_its_citations(chat_url: str) 
 
 def test_empty_question_gets_a_message_not_a_trace(chat_url: str) -> None:
     from gradio_client import Client
+    from gradio_client.exceptions import AppError
 
-    chat, *_ = Client(chat_url, verbose=False).predict("   ", [], api_name="/ask")
-    assert "Please type a question" in str(chat[-1]["content"])
+    # Nothing asked is nothing added to the conversation: the client is told why.
+    with pytest.raises(AppError, match="Please type a question"):
+        Client(chat_url, verbose=False).predict("   ", [], api_name="/ask")
+
+
+def test_a_citation_of_a_document_no_longer_there_says_so(qa: QA) -> None:
+    assert render_document(qa, "") == VIEWER_HINT
+    assert "no longer among the documents" in render_document(qa, "uploads/gone|0|5")
+    shown = render_document(qa, "us-japan-space-engagement-talks|0|10")
+    assert "<mark>" in shown and "characters 0–10" in shown
 
 
 def test_document_text_is_escaped_never_markup() -> None:
@@ -209,8 +220,10 @@ def test_uploads_are_per_session_and_refusals_name_the_file(chat_url: str, tmp_p
     chat, passages, _ = bob.predict("Which company completed the lunar outpost?", [], api_name="/ask")
     assert "uploads/moonbase" not in passages and "Helios" not in passages
     # Alice takes her uploads back out: her session asks the shared corpus again.
-    corpus, status, scope = alice.predict(api_name="/forget")
+    corpus, status, scope, viewer = alice.predict(api_name="/forget")
     assert status == "Removed from this session: Moon base report, Café menu."
+    # A source shown from a removed upload is not left on screen.
+    assert viewer == VIEWER_HINT
     assert "Moon base report" not in corpus and "uploads/moonbase" not in str(scope)
     chat, passages, _ = alice.predict("Which company completed the lunar outpost?", [], api_name="/ask")
     assert "uploads/moonbase" not in passages
@@ -320,3 +333,19 @@ def test_answers_and_passages_say_which_slide_they_come_from() -> None:
     answer = Answer("q", citation.quote, True, 0.9, (citation,), (passage,))
     assert "deck, slide 2, characters" in render_answer(answer)
     assert "deck, slide 2, characters" in render_passages(answer)
+
+
+def test_a_kept_conversation_comes_back_and_junk_is_no_conversation(qa: QA) -> None:
+    from citeqa.app import restored_turns, saved_turns, shown_question
+    from citeqa.conversation import Turn
+
+    answer = qa.ask("Who hosted the US-Japan Space Engagement Talks?")
+    turns = [Turn("Who hosted the US-Japan Space Engagement Talks?", answer)]
+    assert restored_turns(saved_turns(turns)) == turns
+    for junk in (None, 3, [{"question": "x"}], [{"question": "x", "answer": {"text": "y"}}]):
+        assert restored_turns(junk) == []
+    # Shown as typed, never as Markdown; a question cut before it was read says so.
+    assert shown_question("Is **this** a [link](http://x)?", "Is **this** a [link](http://x)?") == (
+        "Is \\*\\*this\\*\\* a \\[link\\](http://x)?"
+    )
+    assert shown_question("1. Who", "1. Who hosted the talks, and where?").endswith("1\\. Who…")

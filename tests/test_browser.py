@@ -177,9 +177,57 @@ def test_a_tab_open_before_the_folder_was_read_again_offers_the_new_documents(fo
             page.get_by_role("textbox", name="Question", exact=True).wait_for()
         (folder / "ferry.txt").write_text("Ferry timetable\n\nThe ferry leaves the west quay at 07:15.", "utf-8")
         first.get_by_text("Documents", exact=True).click()
-        first.get_by_role("button", name=f"Read {folder} again").click()
+        first.get_by_role("button", name=f"Read {folder.name} again").click()
         expect(first.get_by_text("new: ferry")).to_be_visible(timeout=60_000)
-        # The second tab loaded before the folder changed; opening its list brings it up to date.
+        # The second tab loaded before the folder changed; opening its Documents panel, or its list of
+        # what to search in, brings it up to date.
+        second.get_by_text("Documents", exact=True).click()
+        expect(second.get_by_text("3 documents indexed")).to_be_visible(timeout=30_000)
+        second.reload()
         second.locator("#citeqa-scope input").click()
         expect(second.locator("ul[role=listbox] li", has_text="Ferry timetable")).to_be_visible(timeout=30_000)
+        browser.close()
+
+
+def test_a_conversation_outlives_a_reload_until_it_is_cleared(chat_url: str) -> None:
+    from playwright.sync_api import expect, sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
+        page = browser.new_page(viewport={"width": 1280, "height": 900})
+        page.goto(chat_url)
+        box = page.get_by_role("textbox", name="Question", exact=True)
+        asked = page.locator("#citeqa-chat [data-testid='user']")
+        # Shown as typed: the chat renders Markdown, which would make this bold and a link.
+        box.fill("Who hosted the **Space Engagement Talks**? [see](http://example.com/talks)")
+        box.press("Enter")
+        expect(page.locator(BOT).nth(0)).to_contain_text("Mastalir", timeout=60_000)
+        expect(asked.nth(0)).to_contain_text("**Space Engagement Talks**? [see]")
+        expect(asked.nth(0).locator("strong")).to_have_count(0)
+        # Nothing asked: a hint, and nothing added to the conversation.
+        box.fill("   ")
+        box.press("Enter")
+        expect(page.get_by_text("Please type a question.")).to_be_visible(timeout=10_000)
+        expect(asked).to_have_count(1)
+
+        page.reload()
+        expect(page.locator(BOT).nth(0)).to_contain_text("Mastalir", timeout=30_000)
+        box.fill("Where did he take part in a morning conversation?")
+        box.press("Enter")
+        expect(page.locator(BOT).nth(1)).to_contain_text("Mitchell Institute", timeout=60_000)
+        # The turns came back with the page, not only their bubbles: the export holds both.
+        page.get_by_role("button", name="Export conversation").click()
+        with page.expect_download() as download:
+            page.locator("a[download]").first.click()
+        exported = Path(download.value.path()).read_text(encoding="utf-8")
+        assert "**Q:** Who hosted the \\*\\*Space Engagement Talks" in exported and "Mastalir" in exported
+        assert "**Q:** Where did he take part" in exported
+
+        # The chat's own bin forgets the conversation, not only what is shown.
+        page.locator("#citeqa-chat").get_by_role("button", name="Clear").click()
+        expect(page.locator(BOT)).to_have_count(0)
+        page.reload()
+        box.wait_for()
+        page.wait_for_timeout(1_000)
+        expect(page.locator(BOT)).to_have_count(0)
         browser.close()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -103,7 +103,34 @@ class Answer:
             )
         return data
 
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Answer:
+        """The answer :meth:`to_dict` wrote (as JSON, say), whole again."""
 
+        def span(raw: dict[str, Any]) -> Span:
+            return Span(**{name: raw[name] for name in _SPAN_FIELDS if name in raw})
+
+        citations = tuple(
+            Citation(span(raw["answer"]), span(raw["sentence"]), raw["score"]) for raw in data.get("citations", ())
+        )
+        passages = tuple(
+            Passage(span(raw["span"]), raw["score"], raw["dense_score"], raw["bm25_score"])
+            for raw in data.get("passages", ())
+        )
+        return cls(
+            data["question"],
+            data["text"],
+            data["answered"],
+            data["score"],
+            citations,
+            passages,
+            data.get("standalone_question", ""),
+            data.get("message", ""),
+            dict(data.get("timings_ms", {})),
+        )
+
+
+_SPAN_FIELDS = tuple(f.name for f in fields(Span))
 _OPENING_MARKS = "“\"‘'"
 _CLOSING_MARKS = "”\"’'"
 

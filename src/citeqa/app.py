@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import html
 import os
+import re
 import tempfile
 import time
 import uuid
@@ -61,9 +62,39 @@ document.addEventListener('click', (event) => {
 });
 </script>
 """
+# Gradio scrolls a chat to its bottom, which leaves a long answer's first lines (the answer itself)
+# above the view, under the "Conversation" label; the newest question is brought to the top instead.
+SCROLL_TO_QUESTION_JS = """() => { setTimeout(() => {
+  const wrap = document.querySelector('#citeqa-chat .bubble-wrap');
+  const asked = wrap ? wrap.querySelectorAll('.user-row') : [];
+  if (!asked.length) return;
+  const last = asked[asked.length - 1];
+  wrap.scrollTop += last.getBoundingClientRect().top - wrap.getBoundingClientRect().top - 40;
+}, 50); }"""
 SCROLL_TO_QUOTE_JS = (
     "() => { setTimeout(() => document.querySelector('#citeqa-viewer mark')?.scrollIntoView({block: 'center'}), 100); }"
 )
+
+
+# A question is shown as typed: the chat renders Markdown, in which "**x**" would turn bold and
+# "[here](http://…)" into a link that leaves the page. ("<" and ">" need no escape: html.escape
+# makes them "&lt;" and "&gt;", which Markdown reads as text.)
+_INLINE_MARKUP = re.compile(r"[\\`*_\[\]#|~]")
+_LIST_MARKER = re.compile(r"^(\s*)(?:([-+])|(\d+)([.)]))(?=\s|$)", re.MULTILINE)
+
+
+def _literal_markdown(text: str) -> str:
+    text = _INLINE_MARKUP.sub(lambda m: f"\\{m.group()}", text)
+    return _LIST_MARKER.sub(
+        lambda m: f"{m.group(1)}\\{m.group(2)}" if m.group(2) else f"{m.group(1)}{m.group(3)}\\{m.group(4)}", text
+    )
+
+
+def shown_question(asked: str, typed: str) -> str:
+    """The question ``typed`` as the chat shows it: literally, and cut to ``asked`` (with "…") where it
+    was cut, since the rest was never read."""
+    cut = len(asked) < len(typed.strip())
+    return html.escape(_literal_markdown(asked)) + ("…" if cut else "")
 
 
 def _highlight(text: str, start: int, end: int) -> str:
@@ -84,14 +115,23 @@ def _citation_link(citation: Citation) -> str:
     return f"<a class='citeqa-cite' href='#cite={target}'><strong>{html.escape(citation.title)}</strong></a>"
 
 
+VIEWER_HINT = "<p class='citeqa-meta'>Click a citation to see it in its document.</p>"
+
+
 def render_document(qa: QA, request: str) -> str:
     """The whole document of a citation request ``"doc_id|start|end"``, the quote marked."""
     try:
         doc_id, start_text, end_text = request.rsplit("|", 2)
-        document = qa.documents[doc_id]
         start, end = int(start_text), int(end_text)
-    except (ValueError, KeyError):
-        return "<p class='citeqa-meta'>Click a citation to see it in its document.</p>"
+    except ValueError:
+        return VIEWER_HINT
+    document = qa.documents.get(doc_id)
+    if document is None:
+        # An upload removed, or lost with the page's reload; or a file deleted and the folder read again.
+        return (
+            f"<p class='citeqa-meta'>{html.escape(doc_id)} is no longer among the documents: it was removed"
+            " (uploads last until the page is reloaded or they are removed).</p>"
+        )
     part = document.location_at(start)
     where = f"{html.escape(document.id)}{f', {html.escape(part)}' if part else ''}, characters {start}–{end}"
     return (
@@ -177,6 +217,27 @@ def render_corpus(qa: QA) -> str:
         for d in qa.documents.values()
     )
     return f"<p><strong>{len(qa.documents)} documents indexed</strong></p><ul>{rows}</ul>"
+
+
+# The most turns a browser keeps (its storage holds a few megabytes; a turn with its passages, ~10 kB).
+MAX_KEPT_TURNS = 50
+
+
+def saved_turns(turns: list[Turn]) -> list[dict[str, Any]]:
+    """The conversation as JSON for the browser to keep: its latest MAX_KEPT_TURNS turns."""
+    return [
+        {"question": turn.question, "answer": turn.answer.to_dict()}
+        for turn in turns[-MAX_KEPT_TURNS:]
+        if isinstance(turn.answer, Answer)
+    ]
+
+
+def restored_turns(saved: Any) -> list[Turn]:
+    """The turns :func:`saved_turns` wrote; none from what it did not write (another version's, say)."""
+    try:
+        return [Turn(str(item["question"]), Answer.from_dict(item["answer"])) for item in saved]
+    except (TypeError, KeyError, ValueError, AttributeError):
+        return []
 
 
 class TranscriptFolder:
@@ -267,20 +328,41 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
         try:
             answer = current.ask(message, turns, documents=scope or None)
         except QuestionError as error:
+            if not (message or "").strip():
+                # Nothing was asked: the reason, shown beside the chat (and raised to an API client),
+                # not an empty question in the conversation.
+                raise gr.Error(str(error), title="No question") from error
             chat += [
-                {"role": "user", "content": html.escape(message or "")},
+                {"role": "user", "content": html.escape(message)},
                 {"role": "assistant", "content": html.escape(str(error))},
             ]
             return chat, turns, render_passages(None), "", session
         chat += [
-            {"role": "user", "content": html.escape(message)},
+            {"role": "user", "content": shown_question(answer.question, message)},
             {"role": "assistant", "content": render_answer(answer)},
         ]
         turns = [*turns, Turn(message, answer)]
         return chat, turns, render_passages(answer), "", session
 
     def clear() -> tuple[Any, ...]:
-        return [], [], render_passages(None), "", gr.File(value=None, visible=False)
+        return [], [], render_passages(None), "", gr.File(value=None, visible=False), []
+
+    def save(turns: list[Turn]) -> list[dict[str, Any]]:
+        return saved_turns(turns)
+
+    def restore(saved: list[dict[str, Any]] | None) -> tuple[Any, ...]:
+        turns = restored_turns(saved)
+        chat = [
+            message
+            for turn in turns
+            if isinstance(turn.answer, Answer)
+            for message in (
+                {"role": "user", "content": shown_question(turn.answer.question, turn.question)},
+                {"role": "assistant", "content": render_answer(turn.answer)},
+            )
+        ]
+        last = turns[-1].answer if turns else None
+        return chat, turns, render_passages(last if isinstance(last, Answer) else None)
 
     exports = TranscriptFolder()
 
@@ -318,7 +400,13 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
         current = shared.current
         removed = ", ".join(html.escape(d.title) for d in session.uploads) if session else ""
         status = f"Removed from this session: {removed}." if removed else "This session has no uploads to remove."
-        return None, render_corpus(current), status, gr.Dropdown(choices=document_choices(current), value=[])
+        return (
+            None,
+            render_corpus(current),
+            status,
+            gr.Dropdown(choices=document_choices(current), value=[]),
+            VIEWER_HINT if removed else gr.skip(),
+        )
 
     def show_corpus(session: SessionCorpus | None) -> tuple[Any, ...]:
         # On page load: the corpus as it is now, not as it was when the page was built.
@@ -331,11 +419,20 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
         waiting = f"Indexing {len(files or [])} file(s)… questions wait until they are in."
         return gr.Textbox(interactive=False, placeholder=waiting), gr.Button(interactive=False), waiting
 
+    # While a question is answered its box is held too: a question typed meanwhile would be wiped
+    # when the answer clears the box, and a second Enter would be dropped (an event runs once at a time).
+    def hold_for_answer() -> tuple[Any, ...]:
+        return gr.Textbox(interactive=False), gr.Button(interactive=False)
+
     def release_questions() -> tuple[Any, ...]:
         return gr.Textbox(interactive=True, placeholder=QUESTION_PLACEHOLDER), gr.Button(interactive=True)
 
     with gr.Blocks(title="citeqa", analytics_enabled=False) as demo:
         turns = gr.State([])
+        # The conversation kept in the browser, so that reloading the page does not lose it. Sealed
+        # with a key made when the chat starts: a restarted chat, whose corpus may have changed under
+        # the old answers' offsets, starts a new conversation.
+        kept = gr.BrowserState([], storage_key="citeqa-conversation")
         # Each browser session gets its own corpus once it uploads (a SessionCorpus): None means the shared one.
         session = gr.State(None)
         gr.Markdown("# citeqa\nAsk your documents. Every answer is a quote, with where it comes from.")
@@ -344,6 +441,8 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
                 # No "share" button: it posts the conversation to Hugging Face, and citeqa stays offline.
                 chatbot = gr.Chatbot(
                     label="Conversation",
+                    elem_id="citeqa-chat",
+                    autoscroll=False,  # SCROLL_TO_QUESTION_JS instead
                     height=480,
                     sanitize_html=True,
                     feedback_options=None,
@@ -371,11 +470,11 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
                 gr.Examples(EXAMPLES, inputs=question)
             with gr.Column(scale=2):
                 with gr.Accordion("Source", open=True):
-                    viewer = gr.HTML(render_document(qa, ""), elem_id="citeqa-viewer")
+                    viewer = gr.HTML(VIEWER_HINT, elem_id="citeqa-viewer")
                     open_request = gr.Textbox(elem_id="citeqa-open", show_label=False, container=False)
                 with gr.Accordion("Retrieved passages", open=False):
                     passages = gr.HTML(render_passages(None))
-                with gr.Accordion("Documents", open=False):
+                with gr.Accordion("Documents", open=False) as documents_panel:
                     corpus = gr.HTML(render_corpus(qa))
                     files = gr.File(
                         # A browser's file picker goes by extension: files without one come in a .zip.
@@ -388,21 +487,33 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
                     with gr.Row():
                         forget_button = gr.Button("Remove my uploads", size="sm")
                         reload_button = gr.Button(
-                            f"Read {corpus_dir} again" if corpus_dir else "Read the folder again",
+                            f"Read {corpus_dir.name or corpus_dir} again" if corpus_dir else "Read the folder again",
                             visible=corpus_dir is not None,
                             size="sm",
                         )
         outputs = [chatbot, turns, passages, question]
         asked = [*outputs, session]
-        question.submit(respond, [question, chatbot, scope, turns, session], asked, api_name="ask")
-        ask_button.click(respond, [question, chatbot, scope, turns, session], asked, api_visibility="private")
-        clear_button.click(clear, None, [*outputs, export_file], api_visibility="private")
+        held = [question, ask_button]
+        for asking, api in ((question.submit, {"api_name": "ask"}), (ask_button.click, {"api_visibility": "private"})):
+            asking(hold_for_answer, None, held, queue=False, api_visibility="private").then(
+                respond, [question, chatbot, scope, turns, session], asked, **api
+            ).then(release_questions, None, held, queue=False, api_visibility="private").then(
+                save, turns, kept, api_visibility="private"
+            ).then(None, js=SCROLL_TO_QUESTION_JS)
+        # The chat's own bin icon clears what is shown; the turns a follow-up leans on and an export
+        # holds must go with it.
+        for clearing in (clear_button.click, chatbot.clear):
+            clearing(clear, None, [*outputs, export_file, kept], api_visibility="private")
+        demo.load(restore, kept, [chatbot, turns, passages], api_visibility="private").then(
+            None, js=SCROLL_TO_QUESTION_JS
+        )
         reload_button.click(reload, session, [session, corpus, upload_status, scope], api_name="reload")
-        forget_button.click(forget_uploads, session, [session, corpus, upload_status, scope], api_name="forget")
+        forget_button.click(forget_uploads, session, [session, corpus, upload_status, scope, viewer], api_name="forget")
         demo.load(show_corpus, session, [session, corpus, scope], api_visibility="private")
         # Another tab may have read the folder again since this page loaded: the list is brought up to
         # date when it is opened, not only when the page is.
-        scope.focus(show_corpus, session, [session, corpus, scope], api_visibility="private", show_progress="hidden")
+        for opening in (scope.focus, documents_panel.expand):
+            opening(show_corpus, session, [session, corpus, scope], api_visibility="private", show_progress="hidden")
         export_button.click(export, turns, export_file, api_name="export")
         files.upload(
             hold_questions, files, [question, ask_button, upload_status], queue=False, api_visibility="private"
