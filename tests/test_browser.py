@@ -223,9 +223,14 @@ def test_a_conversation_outlives_a_reload_until_it_is_cleared(chat_url: str) -> 
         assert "**Q:** Who hosted the \\*\\*Space Engagement Talks" in exported and "Mastalir" in exported
         assert "**Q:** Where did he take part" in exported
 
-        # The chat's own bin forgets the conversation, not only what is shown.
+        # The chat's own bin forgets the conversation, not only what is shown. (The bubbles go at once;
+        # what the browser keeps changes when the server has answered the click.)
+        kept = "() => localStorage.getItem('citeqa-conversation')"
+        before = page.evaluate(kept)
+        assert before
         page.locator("#citeqa-chat").get_by_role("button", name="Clear").click()
         expect(page.locator(BOT)).to_have_count(0)
+        page.wait_for_function(f"(before) => ({kept})() !== before", arg=before, timeout=30_000)
         page.reload()
         box.wait_for()
         page.wait_for_timeout(1_000)

@@ -331,7 +331,7 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
             if not (message or "").strip():
                 # Nothing was asked: the reason, shown beside the chat (and raised to an API client),
                 # not an empty question in the conversation.
-                raise gr.Error(str(error), title="No question") from error
+                raise gr.Error(str(error), title="No question", print_exception=False) from error
             chat += [
                 {"role": "user", "content": html.escape(message)},
                 {"role": "assistant", "content": html.escape(str(error))},
