@@ -8,7 +8,7 @@ import pytest
 from citeqa.answers import Passage, Span
 from citeqa.documents import document_from_text
 from citeqa.reader import ReaderSpan
-from citeqa.reading import ReaderAnswerer, _complete_name, _complete_quantity, _complete_token
+from citeqa.reading import ReaderAnswerer, _complete_brackets, _complete_name, _complete_quantity, _complete_token
 
 
 def widened(text: str, part: str, complete: Callable[[str, int, int], tuple[int, int]] = _complete_name) -> str:
@@ -89,6 +89,48 @@ def test_a_bare_number_is_completed_with_its_unit(text: str, span: str, expected
 )
 def test_a_span_inside_a_path_address_or_identifier_is_the_whole_of_it(text: str, span: str, expected: str) -> None:
     assert widened(text, span, _complete_token) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "span", "expected"),
+    [
+        # One half of a bracket or quotation in the span: the other half, when it is near.
+        (
+            "Having the [U.S. Space Forces Korea] component really allows",
+            "U.S. Space Forces Korea] component",
+            "[U.S. Space Forces Korea] component",
+        ),
+        (
+            "a median of 1.50 years (interquartile range 0.67-3.00) among them",
+            "1.50 years (interquartile range 0.67-3.00",
+            "1.50 years (interquartile range 0.67-3.00)",
+        ),
+        (
+            "the Egyptian fruit bat (Rousettus aegyptiacus) cells",
+            "Rousettus aegyptiacus) cells",
+            "(Rousettus aegyptiacus) cells",
+        ),
+        ("427 [34.0%] of the cases", "427 [34.0%", "427 [34.0%]"),
+        (
+            "called Microbial “adaptation and change” here",
+            "Microbial “adaptation and change",
+            "Microbial “adaptation and change”",
+        ),
+        (
+            'called Microbial "adaptation and change" here',
+            'Microbial "adaptation and change',
+            'Microbial "adaptation and change"',
+        ),
+        ('he said "we will win" today', 'win" today', '"we will win" today'),
+        # Left alone: balanced spans, and halves whose other half is far, on another line or missing.
+        ("the Egyptian fruit bat (Rousettus aegyptiacus) cells", "Rousettus aegyptiacus", "Rousettus aegyptiacus"),
+        ("a list (first\nsecond) here", "second) here", "second) here"),
+        ("f(x) = (a + b", "(a + b", "(a + b"),
+        ("(" + "word " * 30 + "end) after", "end) after", "end) after"),
+    ],
+)
+def test_a_span_holding_half_a_bracket_or_quotation_gets_the_other_half(text: str, span: str, expected: str) -> None:
+    assert widened(text, span, _complete_brackets) == expected
 
 
 class SpansAt:

@@ -41,7 +41,7 @@ class ReaderAnswerer:
             passage = passages[span.passage_index].span
             document = documents[passage.document_id]
             start, end = _trim(passage.text, span.start, span.end)
-            for complete in (_complete_name, _complete_quantity, _complete_token):
+            for complete in (_complete_name, _complete_quantity, _complete_token, _complete_brackets):
                 start, end = complete(passage.text, start, end)
             if span.passage_index not in sentences:
                 sentences[span.passage_index] = split_sentences(passage.text)
@@ -188,6 +188,80 @@ def _complete_token(text: str, start: int, end: int) -> tuple[int, int]:
     if (token_start, token_end) != (start, end) and _WHOLE_TOKEN.search(text[token_start:token_end]):
         return token_start, token_end
     return start, end
+
+
+_PAIRS = {"(": ")", "[": "]", "{": "}", "“": "”"}
+_CLOSERS = {close: open_ for open_, close in _PAIRS.items()}
+# How far a span reaches for the other half of a bracket or quotation it holds only one half of.
+_MAX_BRACKET_REACH = 80
+
+
+def _complete_brackets(text: str, start: int, end: int) -> tuple[int, int]:
+    """Widen a span that holds one half of a bracket or quotation to the other half, when it is near
+    and in the same line: "U.S. Space Forces Korea] component" → "[U.S. Space Forces Korea] component",
+    "1.50 years (interquartile range 0.67-3.00" → "… 0.67-3.00)". The reader's word pieces cut
+    brackets as any other word; a quote that opens what it never closes reads as a broken one."""
+    for _ in range(4):  # a few nested or successive halves at most
+        open_at, close_at = _unmatched(text[start:end])
+        if open_at is None and close_at is None:
+            return _complete_straight_quote(text, start, end)
+        if close_at is not None:
+            found = _find_opening(text, start, text[start + close_at])
+            if found is None:
+                break
+            start = found
+        else:
+            assert open_at is not None
+            found = _find_closing(text, end, text[start + open_at])
+            if found is None:
+                break
+            end = found + 1
+    return start, end
+
+
+def _complete_straight_quote(text: str, start: int, end: int) -> tuple[int, int]:
+    """The same for '"', which opens and closes alike: counted from the line's start, an even number
+    of them before it makes the span's one an opening."""
+    if text.count('"', start, end) != 1:
+        return start, end
+    quote = text.index('"', start, end)
+    line_start = text.rfind("\n", 0, quote) + 1
+    if text.count('"', line_start, quote) % 2 == 0:
+        at = text.find('"', end, end + _MAX_BRACKET_REACH)
+        return (start, at + 1) if at >= 0 and "\n" not in text[end:at] else (start, end)
+    at = text.rfind('"', max(line_start, start - _MAX_BRACKET_REACH), start)
+    return (at, end) if at >= 0 else (start, end)
+
+
+def _unmatched(part: str) -> tuple[int | None, int | None]:
+    """Where ``part``'s first closing half without its opening is, else its last opening half left open."""
+    stack: list[int] = []
+    for i, char in enumerate(part):
+        if char in _PAIRS:
+            stack.append(i)
+        elif char in _CLOSERS:
+            if stack and part[stack[-1]] == _CLOSERS[char]:
+                stack.pop()
+            else:
+                return None, i
+    return (stack[-1] if stack else None), None
+
+
+def _find_opening(text: str, before: int, closing: str) -> int | None:
+    opening = _CLOSERS[closing]
+    limit = max(0, before - _MAX_BRACKET_REACH)
+    at = text.rfind(opening, limit, before)
+    if at < 0 or "\n" in text[at:before] or text.find(closing, at + 1, before) >= 0:
+        return None
+    return at
+
+
+def _find_closing(text: str, after: int, opening: str) -> int | None:
+    closing = _PAIRS[opening]
+    at = text.find(closing, after, after + _MAX_BRACKET_REACH)
+    if at < 0 or "\n" in text[after:at] or text.find(opening, after, at) >= 0:
+        return None
+    return at
 
 
 def _starts_capitalised(text: str, start: int, end: int) -> bool:
