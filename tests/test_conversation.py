@@ -133,3 +133,15 @@ def test_a_fragment_like_nothing_in_the_last_question_is_not_forced_into_it() ->
     # Without a way to compare names, and for a phrase that is not one, the question is left as it is.
     assert standalone_question("And Japan?", talks) == "Japan?"
     assert standalone_question("And the new base?", talks, alike({})) == "The new base?"
+
+
+def test_they_after_a_question_about_things_is_those_things() -> None:
+    history = [Turn("What did the talks aim to establish?", "a bilateral roadmap for future collaboration")]
+    assert standalone_question("who led them?", history) == "Who led the talks?"
+    assert standalone_question("What was their goal?", history) == "What was the talks' goal?"
+    # A phrase that only looks plural ("the status", "the analysis") is not taken for one.
+    assert standalone_question("Who led them?", [Turn("What did the analysis show?", "growth")]) == "Who led them?"
+    # Where the last turn named someone, "they" may be that person, as before.
+    assert standalone_question("Who hosted them?", [Turn("Who led the talks?", "Lt. Gen. Philip A. Garrant")]) == (
+        "Who hosted Lt. Gen. Philip A. Garrant?"
+    )

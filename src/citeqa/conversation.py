@@ -142,6 +142,18 @@ def _person_in(answer: str) -> str | None:
     return chosen[-1] if chosen else None
 
 
+_PLURAL = re.compile(r"\b(?:they|them|their)\b", re.IGNORECASE)
+# "the talks", "these Space Working Groups", "the allies of the U.S.": a determiner, up to three more
+# words, and a plural noun (ending in s, not in ss, us or is: "class", "status", "analysis").
+_PLURAL_PHRASE = re.compile(r"\b(?:the|these|those)\s+(?:[\w’'.-]+\s+){0,3}?[\w’'-]*[^\Wsui]s\b", re.IGNORECASE)
+
+
+def _plural_subject(question: str) -> str | None:
+    """The first plural noun phrase of ``question`` ("What did the talks aim to establish?" → "the talks")."""
+    match = _PLURAL_PHRASE.search(question)
+    return match.group() if match else None
+
+
 def _fragment(question: str) -> str | None:
     """What a follow-up that is only a fragment is about ("And Japan?" → "Japan"); None for a question."""
     match = _FRAGMENT.match(question)
@@ -207,6 +219,11 @@ def standalone_question(question: str, history: Sequence[Turn], similar: Similar
         return _PERSON.sub(person, rewritten, count=1)
     if person and _POSSESSIVE.search(rewritten):
         return _POSSESSIVE.sub(f"{person}'s", rewritten, count=1)
+    # "Who led them?" after "What did the talks aim to establish?": no one named, so "they" are the
+    # things the last question was about.
+    things = _plural_subject(_LEADING_FILLER.sub("", last.question)) if not person else None
+    if things and _PLURAL.search(rewritten):
+        return _PLURAL.sub(lambda m: f"{things}'" if m.group().lower() == "their" else things, rewritten, count=1)
     contrast = _CONTRAST.search(rewritten)
     if subject and contrast and len(subject.split()) > 1:
         swapped = " ".join([*subject.split()[:-1], contrast.group(1).strip()])
