@@ -172,6 +172,10 @@ def test_ask_without_a_question_answers_one_per_line_with_follow_ups(corpus_dir:
     result = runner.invoke(app, ["ask", *base], input=lines)
     assert result.exit_code == 0, result.output
     answers = [json.loads(line) for line in result.stdout.splitlines()]
+    # "-" for the question reads them from standard input too, as other commands do.
+    dash = runner.invoke(app, ["ask", "-", *base], input=lines)
+    assert dash.exit_code == 0, dash.output
+    assert [json.loads(line)["text"] for line in dash.stdout.splitlines()] == [a["text"] for a in answers]
     assert len(answers) == 3  # blank lines are skipped
     assert "Mastalir" in answers[0]["text"]
     # The follow-up was asked about the person the first answer names.

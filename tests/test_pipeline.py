@@ -181,6 +181,14 @@ def test_empty_questions_get_a_clear_message(qa: QA, question: str) -> None:
         qa.ask(question)
 
 
+@pytest.mark.parametrize("question", ["-", "???", " ... ", "“”", "?!?!...;;"])
+def test_a_question_without_words_gets_a_clear_message(qa: QA, question: str) -> None:
+    with pytest.raises(QuestionError, match="has no words to look for: please type a question"):
+        qa.ask(question)
+    # A question in another script has words.
+    assert qa.ask("東京?").question == "東京?"
+
+
 def test_a_huge_question_is_truncated_with_a_message(qa: QA) -> None:
     answer = qa.ask("Who hosted the talks? " + "x" * 100_000)
     assert "only the first" in answer.message
@@ -261,7 +269,6 @@ def test_an_added_file_is_indexed_and_answerable(tmp_path: Path, corpus_dir: Pat
     [
         "¿Quién organizó las conversaciones sobre el espacio?",
         "宇宙作戦について教えてください",
-        "?!?!...;;",
         "the the the the",
         "DROP TABLE documents; --",
         "<script>alert(1)</script>",

@@ -100,7 +100,9 @@ def index(
 def ask(
     question: Annotated[
         str | None,
-        typer.Argument(help="The question. Leave it out to ask one question per line, each able to lean on the last."),
+        typer.Argument(
+            help="The question. Leave it out (or give -) to ask one question per line, each able to lean on the last."
+        ),
     ] = None,
     corpus: Corpus = Path("docs_corpus"),
     index_dir: IndexDir = None,
@@ -132,6 +134,8 @@ def ask(
     settings = _settings(encoder, min_score)
     if as_json and as_markdown:
         raise typer.BadParameter("choose one of --json and --markdown")
+    if question == "-":  # as for most commands that read files: standard input
+        question = None
     show = _answer_printer(as_json, as_markdown, conversation=question is None)
     if question is not None:
         try:  # before the models load: a blank question should not cost an index build

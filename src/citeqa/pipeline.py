@@ -400,6 +400,8 @@ def clean_question(question: str, max_chars: int) -> tuple[str, str]:
     question = _CONTROL.sub(" ", question).strip()
     if not question:
         raise QuestionError("Please type a question.")
+    if not _WORDS.search(question):
+        raise QuestionError(f"“{question[:40]}” has no words to look for: please type a question.")
     if len(question) > max_chars:
         message = f"Your question was {len(question):,} characters long; only the first {max_chars:,} were used."
         return question[:max_chars], message
