@@ -219,6 +219,14 @@ def render_corpus(qa: QA) -> str:
     return f"<p><strong>{len(qa.documents)} documents indexed</strong></p><ul>{rows}</ul>"
 
 
+def exchange(typed: str, answer: Answer) -> list[dict[str, str]]:
+    """A question as typed and its answer, as the two messages the chat shows."""
+    return [
+        {"role": "user", "content": shown_question(answer.question, typed)},
+        {"role": "assistant", "content": render_answer(answer)},
+    ]
+
+
 # The most turns a browser keeps (its storage holds a few megabytes; a turn with its passages, ~10 kB).
 MAX_KEPT_TURNS = 50
 
@@ -337,10 +345,7 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
                 {"role": "assistant", "content": html.escape(str(error))},
             ]
             return chat, turns, render_passages(None), "", session
-        chat += [
-            {"role": "user", "content": shown_question(answer.question, message)},
-            {"role": "assistant", "content": render_answer(answer)},
-        ]
+        chat += exchange(message, answer)
         turns = [*turns, Turn(message, answer)]
         return chat, turns, render_passages(answer), "", session
 
@@ -352,17 +357,11 @@ def build_app(qa: QA, *, corpus_dir: Path | None = None, index_dir: Path | None 
 
     def restore(saved: list[dict[str, Any]] | None) -> tuple[Any, ...]:
         turns = restored_turns(saved)
+        answers = [turn.answer for turn in turns if isinstance(turn.answer, Answer)]
         chat = [
-            message
-            for turn in turns
-            if isinstance(turn.answer, Answer)
-            for message in (
-                {"role": "user", "content": shown_question(turn.answer.question, turn.question)},
-                {"role": "assistant", "content": render_answer(turn.answer)},
-            )
+            message for turn, answer in zip(turns, answers, strict=True) for message in exchange(turn.question, answer)
         ]
-        last = turns[-1].answer if turns else None
-        return chat, turns, render_passages(last if isinstance(last, Answer) else None)
+        return chat, turns, render_passages(answers[-1] if answers else None)
 
     exports = TranscriptFolder()
 

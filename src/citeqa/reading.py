@@ -210,8 +210,7 @@ def _complete_brackets(text: str, start: int, end: int) -> tuple[int, int]:
             if found is None:
                 break
             start = found
-        else:
-            assert open_at is not None
+        elif open_at is not None:
             found = _find_closing(text, end, text[start + open_at])
             if found is None:
                 break
