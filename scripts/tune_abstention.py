@@ -1,24 +1,44 @@
-"""Choose the answer/abstain thresholds on held-out *training* articles, asked end to end.
+"""Choose the reader's support weight and the answer/abstain thresholds on held-out *training* articles.
 
     .venv/bin/python scripts/tune_abstention.py
 
 The reader's own threshold was chosen with the right paragraph in hand; in citeqa the reader sees
 retrieved passages, which changes how often it should abstain. This script takes the training
 articles that the reader never trained on (listed in models/reader/reader.json), makes them a corpus,
-asks every one of their questions through the whole pipeline, and prints the threshold on the final
-confidence that maximises SQuAD 2.0 F1 for each answerer. No benchmark question is used.
+asks every one of their questions through the whole pipeline, and prints:
+
+- the weight of sentence support in the reader's ranking (``reader_support_weight``) that gives the
+  best top answer on the answerable questions;
+- for each answerer, the threshold on the final confidence that maximises SQuAD 2.0 F1, the answer
+  being, as in ``QA.ask``, the first candidate that clears it.
+
+No benchmark question is used.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import math
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
 from tqdm.auto import tqdm
 
 ROOT = Path(__file__).resolve().parents[1]
+SUPPORT_WEIGHTS = (0, 4, 8, 12, 16, 20, 24, 28, 32, 36, 40, 48, 64)
+# (confidence, F1) of each candidate in the answerer's order, and whether the question is unanswerable.
+Candidates = list[tuple[float, float]]
+
+
+def squad_f1(rows: Sequence[tuple[Candidates, bool]], threshold: float) -> float:
+    """SQuAD 2.0 F1 when the answer is the first candidate at or above ``threshold``, none: abstain."""
+    total = 0.0
+    for candidates, unanswerable in rows:
+        given = next((f1 for score, f1 in candidates if score >= threshold), None)
+        total += float(unanswerable) if given is None else given
+    return total / len(rows)
 
 
 def main() -> None:
@@ -32,6 +52,8 @@ def main() -> None:
     from citeqa.datasets import load_squad
     from citeqa.evaluation import f1_score
     from citeqa.reader import DEFAULT_MODEL_DIR
+    from citeqa.reading import ReaderAnswerer
+    from citeqa.support import SentenceSupport
 
     held_out = set(json.loads((DEFAULT_MODEL_DIR / "reader.json").read_text())["heldout_articles"])
     data = json.loads(args.data.read_text(encoding="utf-8"))
@@ -42,36 +64,77 @@ def main() -> None:
     assert question_set.documents
     questions = question_set.questions[: args.limit]
     # Every candidate must come back, whatever its confidence: with the default bar in place, answers
-    # below it arrive without citations, and no threshold under the default could ever be chosen.
-    settings = Settings(answer=AnswerSettings(reader_min_score=0.0, heuristic_min_score=0.0))
+    # below it arrive without citations, and no threshold under the default could ever be chosen. The
+    # reader ranks by margin alone here; each support weight's ranking is made from that below.
+    answer_settings = AnswerSettings(reader_min_score=0.0, heuristic_min_score=0.0, reader_support_weight=0.0)
+    settings = Settings(answer=answer_settings)
     qa = QA.from_documents(
         question_set.documents, index_dir=ROOT / "embeddings" / "eval-heldout", settings=settings, progress=True
     )
-    for answerer in ("reader", "heuristic"):
-        rows = []
-        for question in tqdm(questions, desc=answerer):
-            answer = qa.ask(question.question, answerer=answerer)
-            best = answer.citations[0] if answer.citations else None
-            rows.append(
-                (
-                    best.score if best else 0.0,
-                    f1_score(best.quote, question.answers) if best else 0.0,
-                    float(not question.answerable),
-                )
+    reader = qa.answerer("reader")[1]
+    assert isinstance(reader, ReaderAnswerer), "no trained reader"
+    support = SentenceSupport(qa.encoder, qa.retriever.bm25.tokenize)
+    candidates = 3 * Settings().answer.max_candidates
+
+    # (margin, support, confidence, F1) of each reader candidate, per question.
+    read: list[tuple[list[tuple[float, float, float, float]], bool]] = []
+    for question in tqdm(questions, desc="reader"):
+        answer = qa.ask(question.question, answerer="reader", top_k=candidates)
+        passages = answer.passages[: answer_settings.passages]
+        supports = support.of_citations(answer.standalone_question, passages, answer.citations)
+        read.append(
+            (
+                [
+                    (
+                        reader.temperature * math.log(max(c.score, 1e-12) / max(1 - c.score, 1e-12)),
+                        s,
+                        c.score,
+                        f1_score(c.quote, question.answers),
+                    )
+                    for c, s in zip(answer.citations, supports, strict=True)
+                ],
+                not question.answerable,
             )
-        scores = np.array([r[0] for r in rows])
-        candidates = np.unique(np.concatenate([[0.0, 1.01], scores]))
-        f1 = [np.mean([r[1] if r[0] >= t else r[2] for r in rows]) for t in candidates]
+        )
+
+    def ranked(weight: float) -> list[tuple[Candidates, bool]]:
+        # As ReaderAnswerer ranks: margin plus weight × support.
+        return [
+            ([(score, f1) for _, _, score, f1 in sorted(cands, key=lambda c: -(c[0] + weight * c[1]))], unanswerable)
+            for cands, unanswerable in read
+        ]
+
+    answerable = sum(not unanswerable for _, unanswerable in read)
+    top = {
+        w: sum(cands[0][1] for cands, unanswerable in ranked(w) if cands and not unanswerable) / answerable
+        for w in SUPPORT_WEIGHTS
+    }
+    weight = max(top, key=lambda w: top[w])
+    print(
+        f"reader support weight: best {weight} -> top-answer F1 {100 * top[weight]:.1f} on {answerable} answerable "
+        f"held-out questions (0: {100 * top[0]:.1f})"
+    )
+    print(f"  top-answer F1 by weight: {', '.join(f'{w}: {100 * f:.1f}' for w, f in top.items())}")
+
+    heuristic: list[tuple[Candidates, bool]] = []
+    for question in tqdm(questions, desc="heuristic"):
+        answer = qa.ask(question.question, answerer="heuristic")
+        heuristic.append(
+            ([(c.score, f1_score(c.quote, question.answers)) for c in answer.citations], not question.answerable)
+        )
+
+    for name, rows in ((f"reader (support weight {weight})", ranked(weight)), ("heuristic", heuristic)):
+        scores = np.array([score for cands, _ in rows for score, _ in cands])
+        thresholds = np.unique(np.concatenate([[0.0, 1.01], scores]))
+        f1 = [squad_f1(rows, t) for t in thresholds]
         best_at = int(np.argmax(f1))
         print(
-            f"{answerer}: best threshold {candidates[best_at]:.3f} -> F1 {100 * f1[best_at]:.1f} on {len(rows)} "
-            f"held-out questions ({sum(r[2] for r in rows):.0f} unanswerable); F1 at 0.5: "
-            f"{100 * np.mean([r[1] if r[0] >= 0.5 else r[2] for r in rows]):.1f}"
+            f"{name}: best threshold {thresholds[best_at]:.3f} -> F1 {100 * f1[best_at]:.1f} on {len(rows)} "
+            f"held-out questions ({sum(u for _, u in rows)} unanswerable); F1 at 0.5: {100 * squad_f1(rows, 0.5):.1f}"
         )
         # How flat the optimum is: a wide plateau means the exact threshold matters little.
         grid = [0.5, 0.6, 0.7, 0.8, 0.85, 0.9, 0.95]
-        curve = [f"{t:.2f}: {100 * np.mean([r[1] if r[0] >= t else r[2] for r in rows]):.1f}" for t in grid]
-        print(f"  F1 by threshold: {', '.join(curve)}")
+        print(f"  F1 by threshold: {', '.join(f'{t:.2f}: {100 * squad_f1(rows, t):.1f}' for t in grid)}")
 
 
 if __name__ == "__main__":

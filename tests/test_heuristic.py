@@ -2,38 +2,13 @@
 
 from __future__ import annotations
 
-import re
-from collections.abc import Sequence
-
-import numpy as np
 import pytest
 
 from citeqa.answers import Passage, Span
 from citeqa.documents import document_from_text
 from citeqa.heuristic import HeuristicAnswerer, _narrow
 from citeqa.questions import question_kind
-
-_WORD = re.compile(r"[a-z0-9]+")
-
-
-def words(text: str) -> list[str]:
-    return _WORD.findall(text.lower())
-
-
-class BagOfWords:
-    """Cosine of word counts: a sentence scores by the question's words it repeats."""
-
-    dimension = 256
-
-    def count_tokens(self, texts: Sequence[str]) -> list[int]:
-        return [len(words(t)) for t in texts]
-
-    def encode(self, texts: Sequence[str], *, progress: bool = False) -> np.ndarray:
-        vectors = np.zeros((len(texts), self.dimension), dtype=np.float32)
-        for row, text in enumerate(texts):
-            for word in words(text):
-                vectors[row, sum(map(ord, word)) % self.dimension] += 1.0
-        return vectors / np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+from tests.bag_of_words import BagOfWords, words
 
 
 def answer(question: str, text: str) -> list[str]:

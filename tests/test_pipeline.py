@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from citeqa import NO_ANSWER, QA, EmptyCorpusError, QuestionError, Turn
+from citeqa.answers import Citation, Span
 from citeqa.datasets import load_jsonl
 from tests.conftest import QUESTIONS
 
@@ -330,3 +331,40 @@ def test_a_fragment_follow_up_is_asked_as_the_last_question_about_it(qa: QA) -> 
     france = qa.ask("What about France?", history=[korea])
     assert france.standalone_question == "When was U.S. Space Forces France activated?"
     assert not france.answered and "“France”" in france.message
+
+
+class Ranked:
+    """An answerer that offers fixed candidates in its own order: (quote, score), best first."""
+
+    def __init__(self, qa: QA, candidates: list[tuple[str, float]]) -> None:
+        document = qa.documents["indo-pacific-allies-rules-based-order"]
+        self.citations = []
+        for quote, score in candidates:
+            start = document.text.index(quote)
+            span = Span.of(document, start, start + len(quote))
+            self.citations.append(Citation(answer=span, sentence=span, score=score))
+
+    def run(self, question: str, passages: object, documents: object, limit: int) -> list[Citation]:
+        return self.citations[:limit]
+
+
+@pytest.mark.parametrize(
+    ("candidates", "expected"),
+    [
+        # The answerer's first is the answer when it clears the bar, though another scores higher.
+        ([("December of 2022", 0.9), ("Washington", 0.95)], ("December of 2022", 0.9)),
+        # Below the bar, a first candidate gives way to the first that clears it.
+        ([("December of 2022", 0.5), ("Washington", 0.95)], ("Washington", 0.95)),
+        # None clears it: declined, with the best score any candidate had.
+        ([("December of 2022", 0.5), ("Washington", 0.7)], (NO_ANSWER, 0.7)),
+    ],
+)
+def test_the_bar_decides_whether_to_answer_and_the_answerers_order_which_answer(
+    qa: QA, candidates: list[tuple[str, float]], expected: tuple[str, float]
+) -> None:
+    ranked = qa.with_documents([])
+    ranked.__dict__["_answerers"] = {"reader": Ranked(qa, candidates)}
+    answer = ranked.ask("When was U.S. Space Forces Korea activated?", answerer="reader")
+    assert (answer.text, answer.score) == expected
+    assert answer.answered == (expected[0] != NO_ANSWER)
+    assert all(c.score >= qa.settings.answer.reader_min_score for c in answer.citations)

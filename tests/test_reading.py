@@ -9,6 +9,8 @@ from citeqa.answers import Passage, Span
 from citeqa.documents import document_from_text
 from citeqa.reader import ReaderSpan
 from citeqa.reading import ReaderAnswerer, _complete_brackets, _complete_name, _complete_quantity, _complete_token
+from citeqa.support import SentenceSupport
+from tests.bag_of_words import BagOfWords, words
 
 
 def widened(text: str, part: str, complete: Callable[[str, int, int], tuple[int, int]] = _complete_name) -> str:
@@ -198,3 +200,25 @@ def test_a_headings_number_is_never_an_answer(tmp_path: Path) -> None:
     quotes = [c.quote for c in answerer.run("Which tool decodes DER?", [passage], {"manual": document}, 5)]
     # Numbers inside a sentence stay answers; the numbers that head a line do not.
     assert sorted(quotes) == ["2.1", "2.5 kg", "asn1Decoding decodes"]
+
+
+def test_the_span_whose_sentence_fits_the_question_comes_first_its_score_unchanged(tmp_path: Path) -> None:
+    text = (
+        "Space Forces\n\n"
+        "The Korea component was activated in December of 2022. "
+        "The Japan component will be activated by the end of the year."
+    )
+    document = document_from_text("forces", text)
+    passage = Passage(Span.of(document, 0, len(text)), 1.0, 1.0, 1.0)
+    reader = SpansAt(tmp_path, text, ["December of 2022", "by the end of the year"])
+    question = "When will the Japan component be activated?"
+    by_margin = ReaderAnswerer(reader).run(question, [passage], {"forces": document}, 3)  # type: ignore[arg-type]
+    assert [c.quote for c in by_margin] == ["December of 2022", "by the end of the year"]
+    support = SentenceSupport(BagOfWords(), words)
+    supported = ReaderAnswerer(reader, support=support, support_weight=32.0)  # type: ignore[arg-type]
+    ranked = supported.run(question, [passage], {"forces": document}, 3)
+    assert [c.quote for c in ranked] == ["by the end of the year", "December of 2022"]
+    # Which answer comes first changes; how confident each one is does not (abstention rests on it).
+    assert {c.quote: c.score for c in ranked} == {c.quote: c.score for c in by_margin}
+    unweighted = ReaderAnswerer(reader, support=support, support_weight=0.0)  # type: ignore[arg-type]
+    assert unweighted.run(question, [passage], {"forces": document}, 3) == by_margin

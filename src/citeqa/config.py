@@ -50,6 +50,11 @@ class AnswerSettings:
     # benchmark) are asked end to end, retrieval included.
     reader_min_score: float = 0.805
     heuristic_min_score: float = 0.575
+    # Among the reader's spans, one gains this many logits per unit of its sentence's support for the
+    # question (citeqa.support, in [0, 1]); it changes which answer is given, never whether one is.
+    # Chosen by scripts/tune_abstention.py on the held-out training articles: best top-answer F1 there
+    # (55.1 against 52.6 without; a plateau from 24 to 40).
+    reader_support_weight: float = 36.0
     # Abstain when the question names something (a capitalised word) that no passage handed to the
     # answerer mentions: whatever span the answerer finds is then about something else.
     require_named_entities: bool = True

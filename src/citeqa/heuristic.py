@@ -1,7 +1,7 @@
 """An answerer without a trained reader: the best-supported sentence, narrowed by the question's type.
 
-It ranks the sentences of the retrieved passages by cosine similarity to the question and by how many
-of the question's terms they contain, then, for who/when/where/how-many questions, quotes the
+It ranks the sentences of the retrieved passages by how well they support the question
+(:mod:`citeqa.support`), then, for who/when/where/how-many questions, quotes the
 name, date, place or number inside that sentence which the question does not already contain.
 """
 
@@ -16,7 +16,7 @@ from citeqa.answers import Citation, Passage, Span
 from citeqa.documents import Document
 from citeqa.embedding import TextEncoder
 from citeqa.questions import QuestionKind, question_kind
-from citeqa.sentences import split_sentences
+from citeqa.support import SentenceSupport, candidate_sentences
 
 _MONTH = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan\.|Feb\.|Aug\.|Sept?\.|Oct\.|Nov\.|Dec\.)"  # noqa: E501
 _DATE = re.compile(
@@ -39,49 +39,23 @@ _HONORIFIC = re.compile(r"\b(?:Gen|Lt|Col|Maj|Capt|Sgt|Adm|Cmdr|Dr|Mr|Mrs|Ms|Pro
 
 class HeuristicAnswerer:
     def __init__(self, encoder: TextEncoder, tokenize: Callable[[str], list[str]]) -> None:
-        self.encoder = encoder
-        self.tokenize = tokenize
+        self.support = SentenceSupport(encoder, tokenize)
 
     def run(
         self, question: str, passages: Sequence[Passage], documents: Mapping[str, Document], limit: int
     ) -> list[Citation]:
-        sentences: dict[tuple[str, int, int], float] = {}
-        for rank, passage in enumerate(passages):
-            span = passage.span
-            for start, end in split_sentences(span.text):
-                said = span.text[start:end]
-                # A headline restates the topic, and a question (an FAQ's, a rhetorical one) only asks
-                # again: neither answers anything.
-                if said == span.title or said.rstrip("\"'”’)] ").endswith("?"):
-                    continue
-                key = (span.document_id, span.start + start, span.start + end)
-                # Overlapping chunks repeat sentences; keep the better passage's prior.
-                sentences.setdefault(key, 1.0 / (1 + rank))
+        sentences = candidate_sentences(passages)
         if not sentences:
             return []
-        keys = list(sentences)
-        texts = [documents[d].text[s:e] for d, s, e in keys]
-        vectors = self.encoder.encode([question, *texts])
-        cosine = vectors[1:] @ vectors[0]
-        terms = set(self.tokenize(question))
-        sentence_terms = [set(self.tokenize(t)) for t in texts]
-        # A question word most candidate sentences share ("Mastalir", in an interview with him) tells
-        # them apart less than one only a few contain ("Korea"): each counts by its rarity among them.
-        weight = {t: float(np.log(1 + len(sentence_terms) / (1 + sum(t in w for w in sentence_terms)))) for t in terms}
-        total = sum(weight.values())
-        overlap = np.array(
-            [sum(weight[t] for t in terms & w) / total if total else 0.0 for w in sentence_terms], dtype=np.float32
-        )
-        prior = np.array([sentences[k] for k in keys], dtype=np.float32)
-        scores = np.clip(0.55 * cosine + 0.35 * overlap + 0.10 * prior, 0.0, 1.0)
+        scores = self.support.run(question, sentences)
         kind = question_kind(question)
         citations: list[Citation] = []
         for i in np.argsort(-scores)[:limit]:
-            doc_id, start, end = keys[i]
-            document = documents[doc_id]
-            sentence = Span.of(document, start, end)
+            found = sentences[i]
+            document = documents[found.document_id]
+            sentence = Span.of(document, found.start, found.end)
             a_start, a_end = _narrow(kind, question, sentence.text)
-            answer = Span.of(document, start + a_start, start + a_end)
+            answer = Span.of(document, found.start + a_start, found.start + a_end)
             citations.append(Citation(answer=answer, sentence=sentence, score=float(scores[i])))
         return citations
 

@@ -184,14 +184,17 @@ class QA:
     @cached_property
     def _answerers(self) -> dict[AnswererName, Answerer]:
         from citeqa.heuristic import HeuristicAnswerer
+        from citeqa.support import SentenceSupport
 
-        answerers: dict[AnswererName, Answerer] = {
-            "heuristic": HeuristicAnswerer(self.encoder, self.retriever.bm25.tokenize)
-        }
+        tokenize = self.retriever.bm25.tokenize
+        answerers: dict[AnswererName, Answerer] = {"heuristic": HeuristicAnswerer(self.encoder, tokenize)}
         try:
             from citeqa.reading import ReaderAnswerer
 
-            answerers["reader"] = ReaderAnswerer()
+            answerers["reader"] = ReaderAnswerer(
+                support=SentenceSupport(self.encoder, tokenize),
+                support_weight=self.settings.answer.reader_support_weight,
+            )
         except (ImportError, FileNotFoundError) as error:
             logger.warning("trained reader unavailable (%s); using the heuristic answerer", error)
         return answerers
@@ -336,14 +339,16 @@ class QA:
         )
         citations = _deduplicate(citations)[:limit]
         timings["answer"] = 1000 * (time.perf_counter() - started)
-        best = citations[0].score if citations else 0.0
-        # Every candidate offered must clear the same bar; none clearing it means abstaining.
+        # Every candidate offered must clear the same bar; none clearing it means abstaining. The
+        # answerer's order, not the score, says which of them is the answer.
         confident = tuple(c for c in citations if c.score >= settings.min_score(name))
         if not confident:
+            best = max((c.score for c in citations), default=0.0)
             message = f"{message} {self._language_of(read)}".strip()
             return Answer(question, NO_ANSWER, False, best, (), tuple(passages), standalone, message, timings)
+        answer = confident[0]
         return Answer(
-            question, confident[0].quote, True, best, confident, tuple(passages), standalone, message, timings
+            question, answer.quote, True, answer.score, confident, tuple(passages), standalone, message, timings
         )
 
     # --- helpers ----------------------------------------------------------------------------
@@ -444,14 +449,15 @@ def open_index(
 
 
 def _deduplicate(citations: list[Citation]) -> list[Citation]:
-    """The best-scored of answers that overlap (chunks overlap) or say the same words in another place.
+    """The first (answerers give their best first) of answers that overlap (chunks overlap) or say the
+    same words in another place.
 
     Candidates are alternatives for the reader to weigh: "Japan" from the title and "Japan" from the
     body are one alternative, not two.
     """
     kept: list[Citation] = []
     seen: set[str] = set()
-    for citation in sorted(citations, key=lambda c: -c.score):
+    for citation in citations:
         words = " ".join(_WORDS.findall(citation.quote.casefold()))
         if words in seen or any(
             k.document_id == citation.document_id and k.start < citation.end and citation.start < k.end for k in kept

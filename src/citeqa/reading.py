@@ -12,13 +12,25 @@ from citeqa.formats import TABLE_CELL_SEPARATOR
 from citeqa.questions import wants_sentence
 from citeqa.reader import ExtractiveReader
 from citeqa.sentences import split_sentences
+from citeqa.support import SentenceSupport
 
 
 class ReaderAnswerer:
-    """Scores are ``sigmoid(margin - threshold)``: 0.5 exactly at the no-answer threshold chosen on held-out data."""
+    """Scores are ``sigmoid(margin - threshold)``: 0.5 exactly at the no-answer threshold chosen on held-out data.
+
+    Spans come back best first, which is not always the highest score: with ``support``, a span gains
+    ``support_weight`` times how well its sentence supports the question (:mod:`citeqa.support`).
+    Whether to answer still rests on the scores alone.
+    """
 
     def __init__(
-        self, reader: ExtractiveReader | None = None, *, retrieval_weight: float = 1.0, temperature: float = 2.0
+        self,
+        reader: ExtractiveReader | None = None,
+        *,
+        retrieval_weight: float = 1.0,
+        temperature: float = 2.0,
+        support: SentenceSupport | None = None,
+        support_weight: float = 0.0,
     ) -> None:
         self.reader = reader or ExtractiveReader()
         if not (self.reader.model_dir / "reader.json").exists():
@@ -26,6 +38,11 @@ class ReaderAnswerer:
         # Passage relevance breaks ties between spans of similar strength in different documents.
         self.retrieval_weight = retrieval_weight
         self.temperature = temperature
+        # The reader weighs each passage alone, and often finds a confident span in the wrong one
+        # (handed four passages, the best of its four spans would score far above the one it ranks
+        # first); how well the span's sentence fits the question tells them apart better.
+        self.support = support
+        self.support_weight = support_weight
 
     def run(
         self, question: str, passages: Sequence[Passage], documents: Mapping[str, Document], limit: int
@@ -35,7 +52,7 @@ class ReaderAnswerer:
         spans = self.reader.read(question, [p.span.text for p in passages], top_k=max(limit * 3, 5))
         threshold = self.reader.threshold
         sentence_answer = wants_sentence(question)
-        citations = []
+        citations: list[tuple[float, Citation]] = []
         sentences: dict[int, list[tuple[int, int]]] = {}  # each passage's, split once
         for span in spans:
             passage = passages[span.passage_index].span
@@ -72,12 +89,21 @@ class ReaderAnswerer:
             confidence = 1.0 / (1.0 + math.exp(-margin / self.temperature))
             if sentence_answer:
                 start, end = s_start, s_end
-            citations.append(
-                Citation(
-                    answer=Span.of(document, start, end), sentence=Span.of(document, s_start, s_end), score=confidence
-                )
-            )
-        return sorted(citations, key=lambda c: -c.score)
+            answer = Span.of(document, start, end)
+            citation = Citation(answer=answer, sentence=Span.of(document, s_start, s_end), score=confidence)
+            citations.append((margin, citation))
+        return self._ranked(question, passages, citations)
+
+    def _ranked(
+        self, question: str, passages: Sequence[Passage], citations: list[tuple[float, Citation]]
+    ) -> list[Citation]:
+        """Best first: by margin, plus the support of the sentence that holds each span's start."""
+        keys = [margin for margin, _ in citations]
+        if self.support is not None and self.support_weight and citations:
+            support = self.support.of_citations(question, passages, [c for _, c in citations])
+            keys = [k + self.support_weight * s for k, s in zip(keys, support, strict=True)]
+        order = sorted(range(len(citations)), key=lambda n: -keys[n])
+        return [citations[n][1] for n in order]
 
 
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t\r\f\v]*\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import itertools
 import logging
 import multiprocessing
@@ -68,6 +69,22 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     Abbreviations such as "Brig. Gen." or "U.S." do not end a sentence (pysbd's rules, then ours
     for ranks before a name).
     """
+    if len(text) <= _REMEMBERED_CHARS:
+        return list(_split_remembered(text))
+    return _split(text)
+
+
+# A passage is split by the reader and again to score its sentences, and read again for the next
+# question: passages are remembered, whole documents (split once, when chunked) are not.
+_REMEMBERED_CHARS = 5_000
+
+
+@functools.lru_cache(maxsize=4096)
+def _split_remembered(text: str) -> tuple[tuple[int, int], ...]:
+    return tuple(_split(text))
+
+
+def _split(text: str) -> list[tuple[int, int]]:
     spans: list[tuple[int, int]] = []
     for base, end in _units(text):
         # Same length as the text, so every offset found in it is an offset into ``text``.
