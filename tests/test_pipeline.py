@@ -345,7 +345,7 @@ class Ranked:
             self.citations.append(Citation(answer=span, sentence=span, score=score))
 
     def run(self, question: str, passages: object, documents: object, limit: int) -> list[Citation]:
-        return self.citations[:limit]
+        return self.citations
 
 
 @pytest.mark.parametrize(
@@ -355,6 +355,8 @@ class Ranked:
         ([("December of 2022", 0.9), ("Washington", 0.95)], ("December of 2022", 0.9)),
         # Below the bar, a first candidate gives way to the first that clears it.
         ([("December of 2022", 0.5), ("Washington", 0.95)], ("Washington", 0.95)),
+        # The only one that clears it, ranked below as many candidates as are offered, still answers.
+        ([("December of 2022", 0.5), ("Washington", 0.6), ("World War II", 0.7), ("Korea", 0.9)], ("Korea", 0.9)),
         # None clears it: declined, with the best score any candidate had.
         ([("December of 2022", 0.5), ("Washington", 0.7)], (NO_ANSWER, 0.7)),
     ],
