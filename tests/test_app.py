@@ -63,7 +63,7 @@ def test_the_conversation_exports_as_markdown_with_its_citations(chat_url: str) 
     client.predict("When was U.S. Space Forces Australia activated?", chat, api_name="/ask")
     markdown = Path(str(exported(client))).read_text(encoding="utf-8")
     assert "**Q:** Who hosted the US-Japan Space Engagement Talks?" in markdown and "Mastalir" in markdown
-    assert "(`us-japan-space-engagement-talks`, characters" in markdown
+    assert "(`us-japan-space-engagement-talks`, line 11, characters 845–875)" in markdown
     assert "No passage found mentions “Australia”" in markdown and "Nearest passages:" in markdown
     # Another session's export holds only its own turns.
     other = Client(chat_url, verbose=False)

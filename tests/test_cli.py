@@ -293,7 +293,7 @@ def test_ask_prints_markdown_for_notes(corpus_dir: Path, tmp_path: Path) -> None
     assert result.exit_code == 0, result.output
     assert result.stdout.startswith("**Q:** When was U.S. Space Forces Korea activated?\n\n**A:** December of 2022")
     assert "activated in **December of 2022**" in result.stdout
-    assert "(`indo-pacific-allies-rules-based-order`, characters" in result.stdout
+    assert "(`indo-pacific-allies-rules-based-order`, line 15, characters 1578–1594)" in result.stdout
     lines = runner.invoke(
         app, ["ask", *base, "--markdown"], input="Who hosted the talks?\nWho is in Space Forces Mars?\n"
     )

@@ -602,3 +602,17 @@ def test_a_code_listing_keeps_its_lines_and_indentation(tmp_path: Path) -> None:
     assert "for x in y:\n    print(x)" in by_id["notes"].text
     # An icon font's private-use glyph in the page is not taken for a listing's place.
     assert html_text("<p>Icon \ue0000\ue000 here</p><pre>code</pre>")[0] == "Icon 0 here\n\ncode"
+
+
+def test_a_plain_text_citation_says_its_line_and_a_rendered_one_does_not(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_bytes(b"Notes\r\n\r\nThe east quay sync runs at 02:30.\r\n")
+    (tmp_path / "README").write_text("Harbourmaster\n\nWritten by Morag Lindsay.\n", encoding="utf-8")
+    (tmp_path / "guide.md").write_text("# Guide\n\nThe west quay\nsync runs at 03:00.\n", encoding="utf-8")
+    documents = {d.id: d for d in load_directory(tmp_path, progress=False).documents}
+    notes, readme, guide = documents["notes"], documents["README"], documents["guide"]
+    # A Windows line end is one line, as an editor counts it.
+    assert notes.location_at(notes.text.index("02:30")) == "line 3"
+    assert readme.location_at(readme.text.index("Morag")) == "line 3"
+    assert readme.location_at(0) == "line 1"
+    # Markdown is read as the page it renders to, whose lines are not the file's.
+    assert guide.location_at(guide.text.index("03:00")) is None

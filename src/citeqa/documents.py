@@ -47,6 +47,9 @@ class Document:
     page_labels: tuple[str, ...] = ()
     # The text encoding the file was read with; empty for formats that carry their own (PDF, Word).
     encoding: str = ""
+    # True when ``text`` is the file itself (plain text), so that its line numbers are the file's and a
+    # citation can say "line 12"; extracted or rendered text (Markdown, a web page) has lines of its own.
+    numbered_lines: bool = False
 
     @property
     def encoding_guessed(self) -> bool:
@@ -64,10 +67,11 @@ class Document:
         return max(bisect.bisect_right(self.page_starts, offset), 1)
 
     def location_at(self, offset: int) -> str | None:
-        """What a citation calls the part holding ``offset``: "page 3", "slide 3", "sheet Prices"."""
+        """What a citation calls the part holding ``offset``: "page 3", "slide 3", "sheet Prices"; in a
+        plain-text file, the line ("line 12", as an editor counts them)."""
         page = self.page_at(offset)
         if page is None:
-            return None
+            return f"line {self.text.count(chr(10), 0, offset) + 1}" if self.numbered_lines else None
         return self.page_labels[page - 1] if len(self.page_labels) == len(self.page_starts) else f"page {page}"
 
 
@@ -129,6 +133,7 @@ def document_from_text(
     page_labels: Iterable[str] = (),
     title: str = "",
     encoding: str = "",
+    numbered_lines: bool = False,
 ) -> Document:
     """``title``: one the file declares (an HTML page's headline); else the first non-empty line."""
     return Document(
@@ -138,6 +143,7 @@ def document_from_text(
         source=source,
         page_starts=tuple(page_starts),
         page_labels=tuple(page_labels),
+        numbered_lines=numbered_lines,
         encoding=encoding,
     )
 
@@ -256,7 +262,8 @@ def document_from_bytes(
         elif not suffix and _control_share(text) > _MAX_CONTROL_SHARE:
             # A name without an extension promises nothing: a program or a database file may hide behind it.
             raise UnreadableDocument("binary file (control characters; not text)")
-        document = document_from_text(doc_id, text, source=source, title=title, encoding=encoding)
+        plain = suffix in ("", ".txt", ".text")
+        document = document_from_text(doc_id, text, source=source, title=title, encoding=encoding, numbered_lines=plain)
     if document.encoding_guessed:
         logger.warning(
             "%s is not UTF-8; read as %s (save it as UTF-8 if its accents look wrong)", shown, document.encoding
