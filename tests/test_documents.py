@@ -496,10 +496,13 @@ def test_a_damaged_or_overfull_zip_is_refused_or_read_only_so_far() -> None:
     assert all("unpacks to over 40 bytes" in s.reason for s in corpus.skipped[1:])
 
 
-def test_plain_text_without_an_extension_is_read_and_a_version_number_is_not_an_extension(
+def test_plain_text_without_a_known_extension_is_read_and_a_version_number_is_not_an_extension(
     tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
     (tmp_path / "README").write_text("Harbour tools\n\nRun harbour-sync nightly.", encoding="utf-8")
+    # Debian's README.Debian, a log, a config file: an extension citeqa does not know is part of the name.
+    (tmp_path / "README.Debian").write_text("Harbour tools for Debian\n\nThe timer runs sync.", encoding="utf-8")
+    (tmp_path / "sync.log").write_text("Sync log\n\n02:30 east quay done\n", encoding="utf-8")
     (tmp_path / "MPL-2.0").write_text("Mozilla Public License Version 2.0\n\nCovered Software.", encoding="utf-8")
     (tmp_path / "notes-v1.2").write_text("Notes\n\nThe quay opens at six.", encoding="utf-8")
     # A program or database behind a bare name: control characters, no NUL in its first bytes.
@@ -512,13 +515,18 @@ def test_plain_text_without_an_extension_is_read_and_a_version_number_is_not_an_
         corpus = load_directory(tmp_path)
     by_id = {d.id: d for d in corpus.documents}
     # No warning that "MPL-2.0" and "MPL-2" clash.
-    assert set(by_id) == {"README", "MPL-2.0", "notes-v1.2", "Minutes. Final draft", "build-log"}
+    assert set(by_id) == {
+        "README", "README.Debian", "sync.log", "MPL-2.0", "notes-v1.2", "Minutes. Final draft", "build-log"
+    }  # fmt: skip
+    assert by_id["README.Debian"].title == "Harbour tools for Debian"
+    assert by_id["sync.log"].location_at(by_id["sync.log"].text.index("02:30")) == "line 3"
     assert by_id["MPL-2.0"].title == "Mozilla Public License Version 2.0"
     assert by_id["README"].text == "Harbour tools\n\nRun harbour-sync nightly."
     skipped = {s.path: s.reason for s in corpus.skipped}
     assert set(skipped) == {"tool", "archive.7z"}
     assert "binary" in skipped["tool"]
-    assert "unsupported file type .7z" in skipped["archive.7z"] and "without an extension" in skipped["archive.7z"]
+    # Not text, with an extension citeqa does not know: the type is named, with what citeqa reads.
+    assert "unsupported file type .7z" in skipped["archive.7z"] and "plain text" in skipped["archive.7z"]
     assert "share the id" not in caplog.text
 
 

@@ -5,14 +5,16 @@ from __future__ import annotations
 import bisect
 import codecs
 import collections
+import contextlib
 import hashlib
 import io
 import logging
+import mimetypes
 import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePath
 
@@ -30,7 +32,7 @@ SUPPORTED_SUFFIXES = (
 )  # fmt: skip
 # For messages and labels: the kinds of file, without the longer or shorter spelling of one beside it.
 READABLE_SUFFIXES = ", ".join(s for s in SUPPORTED_SUFFIXES if s not in (".text", ".htm", ".markdown", ".rest"))
-READABLE_TYPES = f"{READABLE_SUFFIXES}, and plain text without an extension (README, LICENSE)"
+READABLE_TYPES = f"{READABLE_SUFFIXES}, and any other file that is plain text (README, notes.log)"
 
 
 @dataclass(frozen=True)
@@ -189,23 +191,68 @@ def read_document(
 
     ``cache``: where a PDF's text is kept, so that the next start need not extract it again.
     """
-    suffix = file_type(path)
-    _check_type(suffix)
+    _refuse_by_name(path)
     size = path.stat().st_size
     if size > max_bytes:
         raise UnreadableDocument(f"file is {size:,} bytes, over the {max_bytes:,}-byte limit")
-    return document_from_bytes(path.read_bytes(), suffix, doc_id, source=str(path), cache=cache)
+    with _unknown_type_named(path):
+        return document_from_bytes(path.read_bytes(), file_type(path), doc_id, source=str(path), cache=cache)
 
 
 def file_type(path: PurePath) -> str:
-    """The extension that says how to read a file, lower-cased; "" where its name has none.
+    """The extension that says how to read a file, lower-cased: one citeqa knows (".pdf"), else "".
 
-    A suffix without a letter is part of the name, not a type: "MPL-2.0" and "notes-v1.2" have none
-    (and are read as plain text), as have "README" and "LICENSE".
+    Any other suffix is part of the name, and the file is read as plain text when its bytes are text:
+    "README.Debian", "notes.log" and "setup.cfg" are, as are "README", "MPL-2.0" and "Minutes. Final draft".
     """
     suffix = path.suffix.lower()
-    # "Minutes. Final draft" has a full stop in its name, not a type.
-    return suffix if any(ch.isalpha() for ch in suffix) and not any(ch.isspace() for ch in suffix) else ""
+    # A .zip is a folder to an upload, and names its documents' folder without its extension.
+    return suffix if suffix in SUPPORTED_SUFFIXES or suffix in _SAVE_AS or suffix == ".zip" else ""
+
+
+class NotText(UnreadableDocument):
+    """Bytes read as text that are not text (a program, an archive, an image)."""
+
+
+def _unknown_type(path: PurePath) -> str:
+    """The extension of a name that has one citeqa does not read (".7z", ".png"); "" for any other name.
+
+    "notes-v1.2" and "Minutes. Final draft" have none: a suffix without a letter, or with a space, is no type.
+    """
+    suffix = path.suffix.lower()
+    named = any(ch.isalpha() for ch in suffix) and not any(ch.isspace() for ch in suffix)
+    return suffix if named and not file_type(path) else ""
+
+
+def _unsupported(suffix: str) -> UnreadableDocument:
+    convert = f" (save it as {_SAVE_AS[suffix]} to have it read)" if suffix in _SAVE_AS else ""
+    return UnreadableDocument(f"unsupported file type {suffix}{convert}; citeqa reads {READABLE_TYPES}")
+
+
+# What the name alone says is no text: reading an image or a film only to find that out costs its bytes.
+_MEDIA = ("image", "audio", "video", "font")
+
+
+def _refuse_by_name(path: PurePath) -> None:
+    """Refuse a file whose name says it cannot be read: an older format (with what to save it as), or media."""
+    suffix = path.suffix.lower()
+    if suffix in _SAVE_AS:
+        raise _unsupported(suffix)
+    if unknown := _unknown_type(path):
+        guessed, compressed = mimetypes.guess_type(path.name, strict=False)
+        if compressed or (guessed and guessed.split("/")[0] in _MEDIA):
+            raise _unsupported(unknown)
+
+
+@contextlib.contextmanager
+def _unknown_type_named(path: PurePath) -> Iterator[None]:
+    """A file with an extension citeqa does not know that turns out not to be text is refused for its type."""
+    try:
+        yield
+    except NotText as error:
+        if unknown := _unknown_type(path):
+            raise _unsupported(unknown) from error
+        raise
 
 
 def without_type(path: PurePath) -> PurePath:
@@ -213,18 +260,13 @@ def without_type(path: PurePath) -> PurePath:
     return path.with_suffix("") if file_type(path) else path
 
 
-def _check_type(suffix: str) -> None:
-    if suffix and suffix not in SUPPORTED_SUFFIXES:
-        convert = f" (save it as {_SAVE_AS[suffix]} to have it read)" if suffix in _SAVE_AS else ""
-        raise UnreadableDocument(f"unsupported file type {suffix}{convert}; citeqa reads {READABLE_TYPES}")
-
-
 def document_from_bytes(
     data: bytes, suffix: str, doc_id: str, *, source: str = "", cache: ExtractionCache | None = None
 ) -> Document:
     """A file's bytes as a document, read as its ``suffix`` (".pdf"; "" for plain text) says; see
     :func:`read_document`."""
-    _check_type(suffix)
+    if suffix and suffix not in SUPPORTED_SUFFIXES:
+        raise _unsupported(suffix)
     title = ""
     shown = source or doc_id  # what a warning names
     stem = Path(source).stem if source else doc_id.rsplit("/", 1)[-1]
@@ -260,8 +302,8 @@ def document_from_bytes(
         elif suffix == ".csv":
             text, title = formats.csv_text(text), stem
         elif not suffix and _control_share(text) > _MAX_CONTROL_SHARE:
-            # A name without an extension promises nothing: a program or a database file may hide behind it.
-            raise UnreadableDocument("binary file (control characters; not text)")
+            # A name without a known extension promises nothing: a program or a database may hide behind it.
+            raise NotText("binary file (control characters; not text)")
         plain = suffix in ("", ".txt", ".text")
         document = document_from_text(doc_id, text, source=source, title=title, encoding=encoding, numbered_lines=plain)
     if document.encoding_guessed:
@@ -320,16 +362,16 @@ def read_zip(data: bytes, prefix: str, *, max_bytes: int, max_total_bytes: int) 
         member = paths[relative]
         try:
             suffix = file_type(relative)
-            _check_type(suffix)
+            _refuse_by_name(relative)
             if member.file_size > max_bytes:
                 raise UnreadableDocument(f"file is {member.file_size:,} bytes, over the {max_bytes:,}-byte limit")
             # Only what is unpacked counts: a refused member does not use up the others' allowance.
             total += member.file_size
             if total > max_total_bytes:
                 raise UnreadableDocument(f"the archive unpacks to over {max_total_bytes:,} bytes; not read past that")
-            corpus.documents.append(
-                document_from_bytes(archive.read(member), suffix, f"{prefix}/{doc_id}", source=member.filename)
-            )
+            data, name = archive.read(member), member.filename
+            with _unknown_type_named(relative):
+                corpus.documents.append(document_from_bytes(data, suffix, f"{prefix}/{doc_id}", source=name))
         # An encrypted member raises RuntimeError; a damaged one BadZipFile or zlib's error.
         except (UnreadableDocument, zipfile.BadZipFile, RuntimeError, OSError, zlib.error) as error:
             corpus.skipped.append(SkippedFile(member.filename, str(error)))
@@ -450,7 +492,7 @@ def _decode(data: bytes, *, is_html: bool = False) -> tuple[str, str]:
             except UnicodeDecodeError as error:
                 raise UnreadableDocument(f"not valid {encoding.upper()} text ({error.reason})") from error
     if b"\x00" in data[:8192]:
-        raise UnreadableDocument("binary file (contains NUL bytes)")
+        raise NotText("binary file (contains NUL bytes)")
     if is_html:
         from bs4.dammit import EncodingDetector
 
@@ -466,6 +508,6 @@ def _decode(data: bytes, *, is_html: bool = False) -> tuple[str, str]:
         try:
             return data.decode("cp1252"), LEGACY_ENCODING
         except UnicodeDecodeError:
-            raise UnreadableDocument(
+            raise NotText(
                 f"not text: neither UTF-8 ({utf8_error.reason} at byte {utf8_error.start}) nor Windows-1252"
             ) from utf8_error
