@@ -9,6 +9,7 @@ import pytest
 
 from citeqa.documents import (
     UnreadableDocument,
+    document_from_text,
     document_ids,
     find_title,
     load_directory,
@@ -622,5 +623,7 @@ def test_a_plain_text_citation_says_its_line_and_a_rendered_one_does_not(tmp_pat
     assert notes.location_at(notes.text.index("02:30")) == "line 3"
     assert readme.location_at(readme.text.index("Morag")) == "line 3"
     assert readme.location_at(0) == "line 1"
+    old_mac = document_from_text("old", "Title\rFirst\rSecond", numbered_lines=True)
+    assert old_mac.location_at(old_mac.text.index("Second")) == "line 3"
     # Markdown is read as the page it renders to, whose lines are not the file's.
     assert guide.location_at(guide.text.index("03:00")) is None

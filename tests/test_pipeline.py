@@ -357,6 +357,8 @@ class Ranked:
         ([("December of 2022", 0.5), ("Washington", 0.95)], ("Washington", 0.95)),
         # The only one that clears it, ranked below as many candidates as are offered, still answers.
         ([("December of 2022", 0.5), ("Washington", 0.6), ("World War II", 0.7), ("Korea", 0.9)], ("Korea", 0.9)),
+        # Nor is it lost to a first candidate below the bar that it repeats.
+        ([("December of 2022", 0.5), ("of 2022", 0.9)], ("of 2022", 0.9)),
         # None clears it: declined, with the best score any candidate had.
         ([("December of 2022", 0.5), ("Washington", 0.7)], (NO_ANSWER, 0.7)),
     ],

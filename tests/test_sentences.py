@@ -222,3 +222,10 @@ def test_progress_bar_counts_every_document_on_processes_and_here(monkeypatch, c
         assert split_sentences_many(texts, workers=workers, progress=True) == [split_sentences(t) for t in texts]
         err = capsys.readouterr().err
         assert "Splitting sentences" in err and f"{len(texts)}/{len(texts)}" in err
+
+
+def test_a_remembered_split_is_a_fresh_list_each_time() -> None:
+    text = "The quay opens at six. The ferry leaves at seven."
+    first = split_sentences(text)
+    first.append((0, 1))
+    assert split_sentences(text) == [(0, 22), (23, 49)]

@@ -6,6 +6,7 @@ import bisect
 import codecs
 import collections
 import contextlib
+import functools
 import hashlib
 import io
 import logging
@@ -33,6 +34,9 @@ SUPPORTED_SUFFIXES = (
 # For messages and labels: the kinds of file, without the longer or shorter spelling of one beside it.
 READABLE_SUFFIXES = ", ".join(s for s in SUPPORTED_SUFFIXES if s not in (".text", ".htm", ".markdown", ".rest"))
 READABLE_TYPES = f"{READABLE_SUFFIXES}, and any other file that is plain text (README, notes.log)"
+
+
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
 
 @dataclass(frozen=True)
@@ -68,12 +72,17 @@ class Document:
             return None
         return max(bisect.bisect_right(self.page_starts, offset), 1)
 
+    @functools.cached_property
+    def _line_starts(self) -> list[int]:
+        """Where each line starts; a Windows line end is one break, an old Mac's bare carriage return too."""
+        return [0, *(m.end() for m in _LINE_BREAK.finditer(self.text))]
+
     def location_at(self, offset: int) -> str | None:
         """What a citation calls the part holding ``offset``: "page 3", "slide 3", "sheet Prices"; in a
         plain-text file, the line ("line 12", as an editor counts them)."""
         page = self.page_at(offset)
         if page is None:
-            return f"line {self.text.count(chr(10), 0, offset) + 1}" if self.numbered_lines else None
+            return f"line {bisect.bisect_right(self._line_starts, offset)}" if self.numbered_lines else None
         return self.page_labels[page - 1] if len(self.page_labels) == len(self.page_starts) else f"page {page}"
 
 

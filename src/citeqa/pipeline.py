@@ -337,12 +337,12 @@ class QA:
             or self._tables.run(standalone, read, self.documents, limit)
             or chosen.run(standalone, read, self.documents, limit)
         )
-        citations = _deduplicate(citations)
         timings["answer"] = 1000 * (time.perf_counter() - started)
         # Every candidate offered must clear the same bar; none clearing it means abstaining. The
-        # answerer's order, not the score, says which of them is the answer, so the bar is applied
-        # before the list is cut: a confident candidate ranked low still means citeqa can answer.
-        confident = tuple(c for c in citations if c.score >= settings.min_score(name))[:limit]
+        # answerer's order, not the score, says which of them is the answer, so the bar comes first:
+        # a confident candidate ranked below others, or below one it repeats, still means an answer.
+        bar = settings.min_score(name)
+        confident = tuple(_deduplicate([c for c in citations if c.score >= bar]))[:limit]
         if not confident:
             best = max((c.score for c in citations), default=0.0)
             message = f"{message} {self._language_of(read)}".strip()

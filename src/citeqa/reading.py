@@ -99,7 +99,8 @@ class ReaderAnswerer:
     ) -> list[Citation]:
         """Best first: by margin, plus the support of the sentence that holds each span's start."""
         keys = [margin for margin, _ in citations]
-        if self.support is not None and self.support_weight and citations:
+        # One candidate has nothing to be ranked against: no sentence need be embedded.
+        if self.support is not None and self.support_weight and len(citations) > 1:
             support = self.support.of_citations(question, passages, [c for _, c in citations])
             keys = [k + self.support_weight * s for k, s in zip(keys, support, strict=True)]
         order = sorted(range(len(citations)), key=lambda n: -keys[n])
