@@ -86,7 +86,7 @@ def main() -> None:
         passages = answer.passages[: answer_settings.passages]
         # Yes/no questions go to the heuristic answerer, whose order no support weight changes.
         unranked = is_yes_no(answer.standalone_question)
-        supports = support.of_citations(answer.standalone_question, passages, answer.citations)
+        supports = support.of_citations(answer.standalone_question, passages, qa.documents, answer.citations)
         if unranked:
             supports = [0.0] * len(supports)
         read.append(

@@ -44,7 +44,7 @@ class HeuristicAnswerer:
     def run(
         self, question: str, passages: Sequence[Passage], documents: Mapping[str, Document], limit: int
     ) -> list[Citation]:
-        sentences = candidate_sentences(passages)
+        sentences = candidate_sentences(passages, documents)
         if not sentences:
             return []
         scores = self.support.run(question, sentences)

@@ -92,16 +92,20 @@ class ReaderAnswerer:
             answer = Span.of(document, start, end)
             citation = Citation(answer=answer, sentence=Span.of(document, s_start, s_end), score=confidence)
             citations.append((margin, citation))
-        return self._ranked(question, passages, citations)
+        return self._ranked(question, passages, documents, citations)
 
     def _ranked(
-        self, question: str, passages: Sequence[Passage], citations: list[tuple[float, Citation]]
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        documents: Mapping[str, Document],
+        citations: list[tuple[float, Citation]],
     ) -> list[Citation]:
         """Best first: by margin, plus the support of the sentence that holds each span's start."""
         keys = [margin for margin, _ in citations]
         # One candidate has nothing to be ranked against: no sentence need be embedded.
         if self.support is not None and self.support_weight and len(citations) > 1:
-            support = self.support.of_citations(question, passages, [c for _, c in citations])
+            support = self.support.of_citations(question, passages, documents, [c for _, c in citations])
             keys = [k + self.support_weight * s for k, s in zip(keys, support, strict=True)]
         order = sorted(range(len(citations)), key=lambda n: -keys[n])
         return [citations[n][1] for n in order]

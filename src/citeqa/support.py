@@ -6,12 +6,14 @@ among its own spans (see :class:`citeqa.reading.ReaderAnswerer`).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
 from citeqa.answers import Citation, Passage
+from citeqa.documents import Document
 from citeqa.embedding import TextEncoder
 from citeqa.sentences import split_sentences
 
@@ -36,23 +38,45 @@ class Sentence:
         return document_id == self.document_id and self.start <= offset < self.end
 
 
-def candidate_sentences(passages: Sequence[Passage]) -> list[Sentence]:
+def candidate_sentences(passages: Sequence[Passage], documents: Mapping[str, Document]) -> list[Sentence]:
     """Every sentence of ``passages`` that could answer, each once (overlapping chunks repeat them).
 
-    A headline restates the topic, and a question (an FAQ's, a rhetorical one) only asks again:
-    neither answers anything.
+    A headline or a heading restates the topic, a question (an FAQ's, a rhetorical one) only asks
+    again, and a rule says nothing: none of them answers anything. Whether a line is a heading is read
+    in its document, since a passage may end before the heading's underline.
     """
     found: dict[tuple[str, int, int], Sentence] = {}
     for rank, passage in enumerate(passages):
         span = passage.span
         for start, end in split_sentences(span.text):
             said = span.text[start:end]
-            if said == span.title or said.rstrip("\"'”’)] ").endswith("?"):
+            if (
+                said == span.title
+                or said.rstrip("\"'”’)] ").endswith("?")
+                or _is_heading(documents[span.document_id].text, span.start + start, span.start + end)
+                or not any(ch.isalnum() for ch in said)  # a rule ("-----") or a row of stars
+            ):
                 continue
             key = (span.document_id, span.start + start, span.start + end)
             # The better passage's rank is kept.
             found.setdefault(key, Sentence(*key, said, rank))
     return list(found.values())
+
+
+# A plain-text heading: a line underlined by one repeated mark (Setext, reStructuredText), or one that
+# Markdown's hashes open, as README files, RFCs and Debian's documentation write them.
+_UNDERLINE = re.compile(r"[ \t]*\r?\n[ \t]*([-=~^*#+])\1{2,}[ \t]*(?:\r?\n|$)")
+_HASHES = re.compile(r"#{1,6}[ \t]")
+
+
+def _is_heading(text: str, start: int, end: int) -> bool:
+    """Whether ``text[start:end]`` is a whole line that heads a section."""
+    line_start = text.rfind("\n", 0, start) + 1
+    line_end = text.find("\n", end)
+    line_end = len(text) if line_end < 0 else line_end
+    if text[line_start:start].strip() or text[end:line_end].strip():
+        return False
+    return bool(_UNDERLINE.match(text, end) or _HASHES.match(text, start))
 
 
 class SentenceSupport:
@@ -86,9 +110,15 @@ class SentenceSupport:
         prior = np.array([1.0 / (1 + sentences[i].rank) for i in indices], dtype=np.float32)
         return np.clip(COSINE_WEIGHT * cosine + OVERLAP_WEIGHT * overlap + RANK_WEIGHT * prior, 0.0, 1.0)
 
-    def of_citations(self, question: str, passages: Sequence[Passage], citations: Sequence[Citation]) -> list[float]:
+    def of_citations(
+        self,
+        question: str,
+        passages: Sequence[Passage],
+        documents: Mapping[str, Document],
+        citations: Sequence[Citation],
+    ) -> list[float]:
         """The support of the sentence holding each citation's start; 0 where none can answer."""
-        found = candidate_sentences(passages)
+        found = candidate_sentences(passages, documents)
         holding = [next((i for i, s in enumerate(found) if s.holds(c.document_id, c.start)), None) for c in citations]
         scored = sorted({i for i in holding if i is not None})
         support = dict(zip(scored, self.run(question, found, scored).tolist(), strict=True))
