@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from citeqa.sentences import split_sentences
 
 
@@ -229,3 +231,20 @@ def test_a_remembered_split_is_a_fresh_list_each_time() -> None:
     first = split_sentences(text)
     first.append((0, 1))
     assert split_sentences(text) == [(0, 22), (23, 49)]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        # pysbd ends a sentence at the first full stop of a relative path; the path is one word.
+        ("Add a symlink pointing to ../conf.avail/70-yes-bitmaps.conf: done.", 1),
+        ("Run cd ../build and make. Then test.", 2),
+        ("Use ./configure first. Next step.", 2),
+        # Sentences that follow without a space in a script that uses none stay apart.
+        ("日本語の文です。次の文です。", 2),
+    ],
+)
+def test_a_path_is_not_cut_at_its_full_stop(text: str, expected: int) -> None:
+    sentences = [text[s:e] for s, e in split_sentences(text)]
+    assert len(sentences) == expected
+    assert "".join(sentences).replace(" ", "") == text.replace(" ", "")

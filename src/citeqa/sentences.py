@@ -190,15 +190,23 @@ def _append_trimmed(spans: list[tuple[int, int]], text: str, line_start: int, st
 
 
 def _append(spans: list[tuple[int, int]], text: str, line_start: int, start: int, end: int) -> None:
-    """Add a sentence, or glue it to the previous one on its line when that one ends on a rank."""
-    if spans and spans[-1][1] > line_start and _TITLE_AT_END.search(text[spans[-1][0] : spans[-1][1]]):
-        spans[-1] = (spans[-1][0], end)
-    else:
-        spans.append((start, end))
+    """Add a sentence, or glue it to the previous one on its line when that one ends on a rank or was
+    cut inside a word: pysbd ends a sentence at the first full stop of "../conf" and "./configure"."""
+    if spans and spans[-1][1] > line_start:
+        previous = text[spans[-1][0] : spans[-1][1]]
+        if _TITLE_AT_END.search(previous) or (spans[-1][1] == start and _GOES_ON_IN_WORD.match(text, start)):
+            spans[-1] = (spans[-1][0], end)
+            return
+    spans.append((start, end))
+
+
+# What a sentence never starts with straight after the last one's full stop, without a space between:
+# a path, a file name, a lower-case word or a number going on.
+_GOES_ON_IN_WORD = re.compile(r"[a-z0-9./\\_-]")
 
 
 # Bump when the rules above change: boundaries, and so chunks, change with them.
-SPLITTER_REVISION = 4
+SPLITTER_REVISION = 5
 
 
 def splitter_version() -> str:
