@@ -25,6 +25,11 @@ ARTICLE = (
         ("Which office published the article?", "publisher"),
         ("Who published the report?", "publisher"),
         ("Where was the story filed from?", "dateline"),
+        ("Where did the story come from?", "dateline"),
+        ("Where is the article from?", "dateline"),
+        ("Where did the story about the harbor come from?", "dateline"),
+        # Something in the document comes from somewhere: a question about its content.
+        ("Where does the report say the crews came from?", None),
         ("Who repaired the harbor?", None),
         ("Where did the crews work?", None),
         ("Who wrote the symphony?", None),

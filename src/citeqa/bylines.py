@@ -47,7 +47,12 @@ _ASKS_PUBLISHER = re.compile(
     rf"|\bwho\s+(?:published|released|issued)\s+{_DOCUMENT}|{_DOCUMENT}[^?]*\b(?:published|released|issued)\s+by\b",
     re.IGNORECASE,
 )
-_ASKS_DATELINE = re.compile(rf"\bwhere\b[^?]*{_DOCUMENT}[^?]*\b(?:filed|datelined|written|reported)\b", re.IGNORECASE)
+_ASKS_DATELINE = re.compile(
+    rf"\bwhere\b[^?]*{_DOCUMENT}[^?]*\b(?:filed|datelined|written|reported)\b"
+    # "Where did the story come from?", "Where is the article from?": the document is what comes from somewhere.
+    rf"|\bwhere\s+(?:did|does|do|was|is)\s+{_DOCUMENT}(?:\s+(?:about|on|of)\s+[^?]*?)?\s+(?:come|originate|from)\b",
+    re.IGNORECASE,
+)
 
 
 def header_field(question: str) -> HeaderField | None:
